@@ -1,0 +1,45 @@
+-- Envelopes, in arrival order (row_id) and per-conversation order (seq).
+CREATE TABLE envelopes (
+    row_id          BIGSERIAL PRIMARY KEY,
+    id              BYTEA   NOT NULL UNIQUE,
+    conversation    TEXT    NOT NULL,
+    seq             BIGINT  NOT NULL,
+    sender          BYTEA   NOT NULL,
+    client_msg_id   BYTEA   NOT NULL,
+    epoch           BIGINT  NOT NULL,
+    body            BYTEA   NOT NULL,
+    received_at_ms  BIGINT  NOT NULL,
+    batch_seq       BIGINT,
+    leaf_index      BIGINT,
+    proof           BYTEA,
+    UNIQUE (conversation, seq),
+    UNIQUE (sender, client_msg_id)
+);
+CREATE INDEX envelopes_unbatched ON envelopes (row_id) WHERE batch_seq IS NULL;
+CREATE INDEX envelopes_batch ON envelopes (batch_seq, leaf_index);
+
+-- The last sequence number of each conversation; its row lock orders writers.
+CREATE TABLE conversations (
+    id        TEXT   PRIMARY KEY,
+    last_seq  BIGINT NOT NULL
+);
+
+-- Anchored (or to-be-anchored) batches: seq is the anchors contract's sequence.
+CREATE TABLE batches (
+    seq             BIGINT PRIMARY KEY,
+    root            BYTEA   NOT NULL,
+    leaf_count      BIGINT NOT NULL,
+    created_at_ms   BIGINT NOT NULL,
+    block_number    BIGINT,
+    block_hash      BYTEA,
+    anchored_at_ms  BIGINT
+);
+
+-- Request nonces seen, kept until their timestamp is too old to be accepted.
+CREATE TABLE nonces (
+    account        BYTEA   NOT NULL,
+    nonce          BYTEA   NOT NULL,
+    expires_at_ms  BIGINT NOT NULL,
+    PRIMARY KEY (account, nonce)
+);
+CREATE INDEX nonces_expiry ON nonces (expires_at_ms);

@@ -1,0 +1,224 @@
+//! The relay's view of identities and groups on chain: answers access
+//! questions from a cache, asks the contracts (by dry run) on a miss, and
+//! keeps the cache current by following finalized blocks and applying the
+//! identity and groups contracts' events. While the node is unreachable the
+//! cache still answers reads, but writes cannot be authorized.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use inkpost_sdk::chain::{Chain, ChainError, ContractEvent};
+use inkpost_sdk::contracts::{GroupState, IdentityRecord, Role, groups, identity};
+use inkpost_sdk::ids::{AccountId, Address, GroupId};
+use parity_scale_codec::Decode;
+use tokio::sync::RwLock;
+
+/// The contracts the relay consults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contracts {
+    /// The identity contract.
+    pub identity: Address,
+    /// The groups contract.
+    pub groups: Address,
+}
+
+/// Returned when the chain cannot answer an access question.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    /// The node is unreachable or refused the query.
+    #[error("chain unavailable: {0}")]
+    Unavailable(#[from] ChainError),
+    /// Writes need a live view of the chain, which the relay does not have.
+    #[error("the relay is not following the chain; writes cannot be authorized")]
+    NotFollowing,
+}
+
+/// A member's standing in a group at its current epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupAccess {
+    /// The group's current epoch.
+    pub epoch: u64,
+    /// The member's role, if a member.
+    pub role: Option<Role>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    /// Grows with every applied event: an answer fetched while an event was
+    /// applied may predate it, so it is not cached.
+    generation: u64,
+    identities: HashMap<Address, Option<IdentityRecord>>,
+    groups: HashMap<GroupId, Option<GroupState>>,
+    roles: HashMap<(GroupId, Address), Option<Role>>,
+}
+
+/// Cached, event-invalidated answers about identities and groups.
+#[derive(Debug, Clone)]
+pub struct ChainView {
+    chain: Chain,
+    contracts: Contracts,
+    /// The relay's own account, the origin of its dry-run queries.
+    origin: AccountId,
+    cache: Arc<RwLock<Cache>>,
+    following: Arc<AtomicBool>,
+}
+
+impl ChainView {
+    /// A view over `chain` (not yet following it; see [`ChainView::follow`]).
+    pub fn new(chain: Chain, contracts: Contracts, origin: AccountId) -> Self {
+        Self {
+            chain,
+            contracts,
+            origin,
+            cache: Arc::default(),
+            following: Arc::default(),
+        }
+    }
+
+    /// Whether the view follows finalized blocks right now.
+    pub fn is_following(&self) -> bool {
+        self.following.load(Ordering::Relaxed)
+    }
+
+    /// The identity registered for `who`, from the cache or the chain.
+    pub async fn identity(&self, who: &Address) -> Result<Option<IdentityRecord>, ViewError> {
+        let generation = {
+            let cache = self.cache.read().await;
+            if let Some(cached) = cache.identities.get(who) {
+                return Ok(cached.clone());
+            }
+            cache.generation
+        };
+        let record: Option<IdentityRecord> = self
+            .chain
+            .query(
+                &self.origin,
+                self.contracts.identity,
+                &identity::by_address(who),
+            )
+            .await?;
+        let mut cache = self.cache.write().await;
+        if cache.generation == generation {
+            cache.identities.insert(*who, record.clone());
+        }
+        Ok(record)
+    }
+
+    /// `who`'s role in `group` and the group's epoch, or `None` if there
+    /// is no such group.
+    pub async fn group_access(
+        &self,
+        group: GroupId,
+        who: &Address,
+    ) -> Result<Option<GroupAccess>, ViewError> {
+        let (generation, cached_state, cached_role) = {
+            let cache = self.cache.read().await;
+            (
+                cache.generation,
+                cache.groups.get(&group).cloned(),
+                cache.roles.get(&(group, *who)).copied(),
+            )
+        };
+        let state = match cached_state {
+            Some(state) => state,
+            None => {
+                self.chain
+                    .query(&self.origin, self.contracts.groups, &groups::group(group))
+                    .await?
+            }
+        };
+        let role = match (&state, cached_role) {
+            (None, _) => None,
+            (Some(_), Some(role)) => role,
+            (Some(_), None) => {
+                self.chain
+                    .query(
+                        &self.origin,
+                        self.contracts.groups,
+                        &groups::role_of(group, who),
+                    )
+                    .await?
+            }
+        };
+        {
+            let mut cache = self.cache.write().await;
+            if cache.generation == generation {
+                cache.groups.insert(group, state.clone());
+                cache.roles.insert((group, *who), role);
+            }
+        }
+        let Some(state) = state else { return Ok(None) };
+        Ok(Some(GroupAccess {
+            epoch: state.epoch,
+            role,
+        }))
+    }
+
+    /// Fails unless the view is following the chain (for writes).
+    pub fn ensure_following(&self) -> Result<(), ViewError> {
+        if self.is_following() {
+            Ok(())
+        } else {
+            Err(ViewError::NotFollowing)
+        }
+    }
+
+    /// Follows finalized blocks until the subscription ends, applying the
+    /// identity and groups contracts' events. Returns why it stopped.
+    pub async fn follow(&self) -> ChainError {
+        let mut blocks = match self.chain.api().blocks().subscribe_finalized().await {
+            Ok(blocks) => blocks,
+            Err(error) => return error.into(),
+        };
+        self.following.store(true, Ordering::Relaxed);
+        let error = loop {
+            let block = match blocks.next().await {
+                Some(Ok(block)) => block,
+                Some(Err(error)) => break error.into(),
+                None => break ChainError::Dispatch("finalized block subscription ended".into()),
+            };
+            let events = match block.events().await {
+                Ok(events) => events,
+                Err(error) => break error.into(),
+            };
+            for event in events.find::<inkpost_sdk::chain::node::revive::events::ContractEmitted>()
+            {
+                match event {
+                    Ok(event) => {
+                        self.apply(&ContractEvent {
+                            contract: Address(event.contract.0),
+                            topics: event.topics.iter().map(|topic| topic.0).collect(),
+                            data: event.data,
+                        })
+                        .await
+                    }
+                    Err(error) => tracing::warn!(%error, "undecodable event"),
+                }
+            }
+        };
+        self.following.store(false, Ordering::Relaxed);
+        error
+    }
+
+    /// Updates the cache for one contract event. Every identity event's
+    /// first field is the address it concerns and every groups event's first
+    /// field is the group id (a layout the contracts keep on purpose), so
+    /// the view drops what the event may have changed and asks again later.
+    pub async fn apply(&self, event: &ContractEvent) {
+        let mut data = &event.data[..];
+        let mut cache = self.cache.write().await;
+        cache.generation += 1;
+        if event.contract == self.contracts.identity {
+            if let Ok(address) = <[u8; 20]>::decode(&mut data) {
+                cache.identities.remove(&Address(address));
+            }
+        } else if event.contract == self.contracts.groups
+            && let Ok(group) = u64::decode(&mut data)
+        {
+            let group = GroupId(group);
+            cache.groups.remove(&group);
+            cache.roles.retain(|(cached, _), _| *cached != group);
+        }
+    }
+}

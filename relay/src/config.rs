@@ -1,0 +1,269 @@
+//! The relay's configuration: command-line flags, each also settable by an
+//! `INKPOST_RELAY_*` environment variable or by a key of the TOML file given
+//! with `--config` (flags win over the environment, which wins over the
+//! file). Validated once at start; `inkpost-relay --help` lists everything.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::parser::ValueSource;
+use clap::{CommandFactory, Parser};
+use inkpost_sdk::ids::Address;
+use inkpost_sdk::keys::Identity;
+
+/// Returned when the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file cannot be read or parsed.
+    #[error("config file {path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A setting has an unusable value.
+    #[error("invalid setting `{setting}`: {reason}")]
+    Invalid {
+        /// The setting (its flag name).
+        setting: &'static str,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+}
+
+/// The Inkpost relay: stores end-to-end-encrypted envelopes, enforces the
+/// on-chain access rules, and anchors Merkle roots of message ids on chain.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "inkpost-relay", version, about, long_about = None, args_override_self = true)]
+pub struct RelayConfig {
+    /// A TOML file whose keys are these settings' long names with `_` for
+    /// `-` (for example `database_url = "sqlite://relay.db"`).
+    #[arg(long, env = "INKPOST_RELAY_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Address and port to serve HTTP on.
+    #[arg(long, env = "INKPOST_RELAY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Database: `sqlite://FILE` (embedded, one relay) or `postgres://…`
+    /// (several relays sharing one database).
+    #[arg(
+        long,
+        env = "INKPOST_RELAY_DATABASE_URL",
+        default_value = "sqlite://inkpost-relay.db"
+    )]
+    pub database_url: String,
+
+    /// Most database connections in the pool.
+    #[arg(long, env = "INKPOST_RELAY_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+
+    /// WebSocket RPC URL of a node of the chain.
+    #[arg(
+        long,
+        env = "INKPOST_RELAY_NODE_URL",
+        default_value = "ws://127.0.0.1:9944"
+    )]
+    pub node_url: String,
+
+    /// The relay's account secret (mnemonic, 0x seed or dev URI): it signs
+    /// receipts and anchors roots, so it needs funds for fees.
+    #[arg(long, env = "INKPOST_RELAY_SURI", hide_env_values = true)]
+    pub suri: String,
+
+    /// Address of the identity contract.
+    #[arg(long, env = "INKPOST_RELAY_IDENTITY_CONTRACT")]
+    pub identity_contract: Address,
+
+    /// Address of the groups contract.
+    #[arg(long, env = "INKPOST_RELAY_GROUPS_CONTRACT")]
+    pub groups_contract: Address,
+
+    /// Address of the anchors contract.
+    #[arg(long, env = "INKPOST_RELAY_ANCHORS_CONTRACT")]
+    pub anchors_contract: Address,
+
+    /// Anchor batches from this instance (enable on exactly one instance of
+    /// a deployment sharing a PostgreSQL database).
+    #[arg(long, env = "INKPOST_RELAY_ANCHORING", default_value_t = true, action = clap::ArgAction::Set)]
+    pub anchoring: bool,
+
+    /// How often to form and anchor a batch, in milliseconds.
+    #[arg(long, env = "INKPOST_RELAY_BATCH_INTERVAL_MS", default_value_t = 1000)]
+    pub batch_interval_ms: u64,
+
+    /// The most message ids in one batch.
+    #[arg(
+        long,
+        env = "INKPOST_RELAY_BATCH_MAX_LEAVES",
+        default_value_t = 100_000
+    )]
+    pub batch_max_leaves: u32,
+
+    /// Largest accepted envelope, in bytes.
+    #[arg(long, env = "INKPOST_RELAY_MAX_ENVELOPE_BYTES", default_value_t = 64 * 1024)]
+    pub max_envelope_bytes: usize,
+
+    /// Requests per second each identity may sustain.
+    #[arg(long, env = "INKPOST_RELAY_RATE_PER_IDENTITY", default_value_t = 50.0)]
+    pub rate_per_identity: f64,
+
+    /// Requests per second each client IP address may sustain.
+    #[arg(long, env = "INKPOST_RELAY_RATE_PER_IP", default_value_t = 200.0)]
+    pub rate_per_ip: f64,
+
+    /// Bursts allowed above the sustained rates (bucket size, in requests).
+    #[arg(long, env = "INKPOST_RELAY_RATE_BURST", default_value_t = 100.0)]
+    pub rate_burst: f64,
+
+    /// How far a request's timestamp may be from the relay's clock, in
+    /// seconds; older requests are refused as stale.
+    #[arg(long, env = "INKPOST_RELAY_MAX_CLOCK_SKEW_SECS", default_value_t = 120)]
+    pub max_clock_skew_secs: u64,
+
+    /// Delete anchored envelopes older than this many days (keep forever if
+    /// unset). Envelopes whose batch is not anchored are never deleted.
+    #[arg(long, env = "INKPOST_RELAY_RETENTION_DAYS")]
+    pub retention_days: Option<u32>,
+}
+
+impl RelayConfig {
+    /// Parses flags and environment, fills settings given by neither from
+    /// the `--config` file, then validates.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::load_from(std::env::args().collect())
+    }
+
+    /// [`RelayConfig::load`] with explicit arguments (the first is the
+    /// program name).
+    pub fn load_from(args: Vec<String>) -> Result<Self, ConfigError> {
+        // First pass, tolerant of missing settings: where do values come
+        // from, and is there a file?
+        let first = Self::command().ignore_errors(true).get_matches_from(&args);
+        let mut merged = vec![args.first().cloned().unwrap_or_default()];
+        if let Some(path) = first.get_one::<PathBuf>("config") {
+            for (key, value) in read_file(path)? {
+                let given = matches!(
+                    first.value_source(&key),
+                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+                );
+                if !given {
+                    merged.push(format!("--{}={value}", key.replace('_', "-")));
+                }
+            }
+        }
+        merged.extend(args.into_iter().skip(1));
+        let config = Self::try_parse_from(merged).map_err(|error| ConfigError::Invalid {
+            setting: "arguments",
+            reason: error.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every setting; the error says which and what to do.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting, reason: &str| {
+            Err(ConfigError::Invalid {
+                setting,
+                reason: reason.to_owned(),
+            })
+        };
+        if let Err(error) = Identity::from_suri(&self.suri) {
+            return invalid("suri", &format!("{error}"));
+        }
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
+        {
+            return invalid(
+                "database-url",
+                "use sqlite://FILE or postgres://USER@HOST/DB",
+            );
+        }
+        if !(self.node_url.starts_with("ws://") || self.node_url.starts_with("wss://")) {
+            return invalid(
+                "node-url",
+                "use a WebSocket URL such as ws://127.0.0.1:9944",
+            );
+        }
+        if self.db_max_connections == 0 {
+            return invalid("db-max-connections", "must be at least 1");
+        }
+        if self.batch_interval_ms == 0 {
+            return invalid("batch-interval-ms", "must be at least 1");
+        }
+        if self.batch_max_leaves == 0
+            || u64::from(self.batch_max_leaves) > inkpost_sdk::merkle::MAX_LEAVES
+        {
+            return invalid("batch-max-leaves", "must be between 1 and 2^32");
+        }
+        if self.max_envelope_bytes < 256
+            || self.max_envelope_bytes > inkpost_sdk::envelope::MAX_ENVELOPE_BYTES
+        {
+            return invalid("max-envelope-bytes", "must be between 256 bytes and 4 MiB");
+        }
+        for (setting, rate) in [
+            ("rate-per-identity", self.rate_per_identity),
+            ("rate-per-ip", self.rate_per_ip),
+            ("rate-burst", self.rate_burst),
+        ] {
+            if !(rate.is_finite() && rate > 0.0) {
+                return invalid(setting, "must be a positive number");
+            }
+        }
+        if self.retention_days == Some(0) {
+            return invalid(
+                "retention-days",
+                "must be at least 1 (or unset to keep forever)",
+            );
+        }
+        Ok(())
+    }
+
+    /// The relay's identity.
+    pub fn identity(&self) -> Identity {
+        Identity::from_suri(&self.suri).unwrap_or_else(|_| unreachable!("validated at load"))
+    }
+
+    /// The batching interval.
+    pub fn batch_interval(&self) -> Duration {
+        Duration::from_millis(self.batch_interval_ms)
+    }
+}
+
+/// The settings of a TOML file as `(setting, value)` text pairs.
+fn read_file(path: &PathBuf) -> Result<Vec<(String, String)>, ConfigError> {
+    let error = |reason: String| ConfigError::File {
+        path: path.clone(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| error(e.to_string()))?;
+    let known: Vec<String> = RelayConfig::command()
+        .get_arguments()
+        .map(|arg| arg.get_id().to_string())
+        .collect();
+    table
+        .into_iter()
+        .map(|(key, value)| {
+            if !known.contains(&key) || key == "config" {
+                return Err(error(format!("unknown setting `{key}`")));
+            }
+            let value = match value {
+                toml::Value::String(text) => text,
+                toml::Value::Integer(number) => number.to_string(),
+                toml::Value::Float(number) => number.to_string(),
+                toml::Value::Boolean(flag) => flag.to_string(),
+                other => {
+                    return Err(error(format!(
+                        "`{key}` must be a string, number or boolean, not {other}"
+                    )));
+                }
+            };
+            Ok((key, value))
+        })
+        .collect()
+}

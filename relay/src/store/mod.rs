@@ -1,0 +1,554 @@
+//! Durable storage of envelopes, batches and request nonces through sqlx:
+//! SQLite (one file, WAL, `synchronous=FULL`) or PostgreSQL (several relays,
+//! one database), chosen by the URL. The same SQL runs on both; only the
+//! migrations differ in column types.
+//!
+//! Every write that a receipt acknowledges is committed before the call
+//! returns. Conversation sequence numbers are assigned under the row lock of
+//! the conversation's counter, so on PostgreSQL concurrent relays commit one
+//! conversation's messages in sequence order and readers paging by sequence
+//! number never skip one.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use inkpost_sdk::ids::{AccountId, BatchSeq, ClientMsgId, ConversationId, MessageId};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// Which database the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// Returned when the database fails or holds something unexpected.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names neither `sqlite:` nor `postgres:`.
+    #[error("unsupported database URL `{0}` (use sqlite://FILE or postgres://…)")]
+    UnsupportedUrl(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrating the schema failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value does not decode.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+/// An envelope to store.
+#[derive(Debug, Clone)]
+pub struct NewEnvelope {
+    /// Its id.
+    pub id: MessageId,
+    /// Its conversation.
+    pub conversation: ConversationId,
+    /// Its sender.
+    pub sender: AccountId,
+    /// The sender's idempotency id.
+    pub client_msg_id: ClientMsgId,
+    /// The group epoch it was written at.
+    pub epoch: u64,
+    /// The canonical envelope bytes.
+    pub body: Vec<u8>,
+    /// When the relay received it.
+    pub received_at_ms: u64,
+}
+
+/// A stored envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEnvelope {
+    /// Its id.
+    pub id: MessageId,
+    /// Its conversation.
+    pub conversation: ConversationId,
+    /// Its sequence number in the conversation (from 1).
+    pub seq: u64,
+    /// Its sender.
+    pub sender: AccountId,
+    /// The sender's idempotency id.
+    pub client_msg_id: ClientMsgId,
+    /// The canonical envelope bytes.
+    pub body: Vec<u8>,
+    /// When the relay received it.
+    pub received_at_ms: u64,
+    /// The batch it was anchored in, once assigned.
+    pub batch: Option<BatchSeq>,
+}
+
+/// The outcome of storing an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Insert {
+    /// Newly stored.
+    Stored(StoredEnvelope),
+    /// Already stored (same id, or same sender and client message id):
+    /// the original.
+    Duplicate(StoredEnvelope),
+}
+
+/// A batch of message ids to anchor or anchored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    /// The anchors contract sequence number.
+    pub seq: BatchSeq,
+    /// The Merkle root.
+    pub root: [u8; 32],
+    /// Number of leaves.
+    pub leaf_count: u64,
+    /// When it was formed.
+    pub created_at_ms: u64,
+    /// Where it was anchored, once finalized.
+    pub anchored: Option<AnchoredAt>,
+}
+
+/// The finalized block that anchored a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnchoredAt {
+    /// Block number.
+    pub block_number: u64,
+    /// Block hash.
+    pub block_hash: [u8; 32],
+    /// When the relay saw it finalized.
+    pub anchored_at_ms: u64,
+}
+
+/// A message's inclusion proof, or why there is none yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProofState {
+    /// The message is not yet in an anchored batch.
+    Pending,
+    /// The message's batch is anchored.
+    Anchored {
+        /// The batch.
+        batch: Batch,
+        /// The encoded proof (`inkpost_sdk::merkle::Proof`).
+        proof: Vec<u8>,
+    },
+}
+
+/// The relay's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+const ENVELOPE_COLUMNS: &str =
+    "id, conversation, seq, sender, client_msg_id, body, received_at_ms, batch_seq";
+
+impl Store {
+    /// Connects to `url` (`sqlite://relay.db` or `postgres://…`), creating
+    /// a SQLite file if needed, and migrates the schema.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                // One writer at a time either way; more readers help WAL.
+                Backend::Sqlite => max_connections.max(2),
+                Backend::Postgres => max_connections,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = FULL",
+                            "PRAGMA busy_timeout = 10000",
+                            "PRAGMA foreign_keys = ON",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *connection).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
+        }
+        Ok(Self { pool, backend })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Stores an envelope unless it (or the sender's client message id) is
+    /// already stored, assigning the next sequence number of its
+    /// conversation. Committed durably before returning.
+    pub async fn insert(&self, new: NewEnvelope) -> Result<Insert, StoreError> {
+        if let Some(existing) = self.find_duplicate(&new).await? {
+            return Ok(Insert::Duplicate(existing));
+        }
+        let mut tx = self.pool.begin().await?;
+        let conversation = new.conversation.to_string();
+        let seq: i64 = sqlx::query(
+            "INSERT INTO conversations (id, last_seq) VALUES ($1, 1) \
+             ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + 1 \
+             RETURNING last_seq",
+        )
+        .bind(&conversation)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        let inserted = sqlx::query(
+            "INSERT INTO envelopes \
+             (id, conversation, seq, sender, client_msg_id, epoch, body, received_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(new.id.0.to_vec())
+        .bind(&conversation)
+        .bind(seq)
+        .bind(new.sender.0.to_vec())
+        .bind(new.client_msg_id.0.to_vec())
+        .bind(to_i64(new.epoch)?)
+        .bind(new.body.clone())
+        .bind(to_i64(new.received_at_ms)?)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            // A concurrent submit of the same message won the race.
+            tx.rollback().await?;
+            let existing = self.find_duplicate(&new).await?.ok_or_else(|| {
+                StoreError::Corrupt("conflicting insert left no row behind".into())
+            })?;
+            return Ok(Insert::Duplicate(existing));
+        }
+        tx.commit().await?;
+        Ok(Insert::Stored(StoredEnvelope {
+            id: new.id,
+            conversation: new.conversation,
+            seq: seq as u64,
+            sender: new.sender,
+            client_msg_id: new.client_msg_id,
+            body: new.body,
+            received_at_ms: new.received_at_ms,
+            batch: None,
+        }))
+    }
+
+    async fn find_duplicate(
+        &self,
+        new: &NewEnvelope,
+    ) -> Result<Option<StoredEnvelope>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ENVELOPE_COLUMNS} FROM envelopes \
+             WHERE id = $1 OR (sender = $2 AND client_msg_id = $3) LIMIT 1"
+        ))
+        .bind(new.id.0.to_vec())
+        .bind(new.sender.0.to_vec())
+        .bind(new.client_msg_id.0.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| envelope_from_row(&row)).transpose()
+    }
+
+    /// The envelope with this id.
+    pub async fn envelope(&self, id: &MessageId) -> Result<Option<StoredEnvelope>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ENVELOPE_COLUMNS} FROM envelopes WHERE id = $1"
+        ))
+        .bind(id.0.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| envelope_from_row(&row)).transpose()
+    }
+
+    /// Up to `limit` envelopes of a conversation with sequence numbers above
+    /// `after`, in order.
+    pub async fn list(
+        &self,
+        conversation: &ConversationId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEnvelope>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENVELOPE_COLUMNS} FROM envelopes \
+             WHERE conversation = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(conversation.to_string())
+        .bind(to_i64(after)?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(envelope_from_row).collect()
+    }
+
+    /// Forms the next batch from up to `max_leaves` un-batched envelopes in
+    /// arrival order, with the root `root_of` computes over their ids.
+    /// The batch and its leaves are committed together, before anything is
+    /// sent to the chain, so a crash can neither lose nor reorder them.
+    pub async fn form_batch(
+        &self,
+        max_leaves: u32,
+        now_ms: u64,
+        root_of: impl FnOnce(&[MessageId]) -> [u8; 32],
+    ) -> Result<Option<(Batch, Vec<MessageId>)>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT row_id, id FROM envelopes WHERE batch_seq IS NULL ORDER BY row_id LIMIT $1",
+        )
+        .bind(i64::from(max_leaves))
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let last: Option<i64> = sqlx::query("SELECT MAX(seq) FROM batches")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        let seq = last.unwrap_or(0) + 1;
+        let mut ids = Vec::with_capacity(rows.len());
+        for (index, row) in rows.iter().enumerate() {
+            let row_id: i64 = row.try_get(0)?;
+            ids.push(MessageId(bytes32(row.try_get(1)?)?));
+            sqlx::query("UPDATE envelopes SET batch_seq = $1, leaf_index = $2 WHERE row_id = $3")
+                .bind(seq)
+                .bind(index as i64)
+                .bind(row_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let root = root_of(&ids);
+        sqlx::query(
+            "INSERT INTO batches (seq, root, leaf_count, created_at_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(seq)
+        .bind(root.to_vec())
+        .bind(ids.len() as i64)
+        .bind(to_i64(now_ms)?)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let batch = Batch {
+            seq: BatchSeq(seq as u64),
+            root,
+            leaf_count: ids.len() as u64,
+            created_at_ms: now_ms,
+            anchored: None,
+        };
+        Ok(Some((batch, ids)))
+    }
+
+    /// Batches formed but not yet seen finalized on chain, oldest first.
+    pub async fn unanchored_batches(&self) -> Result<Vec<Batch>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BATCH_COLUMNS} FROM batches WHERE block_number IS NULL ORDER BY seq"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(batch_from_row).collect()
+    }
+
+    /// The ids of a batch in leaf order.
+    pub async fn batch_leaves(&self, seq: BatchSeq) -> Result<Vec<MessageId>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM envelopes WHERE batch_seq = $1 ORDER BY leaf_index")
+            .bind(to_i64(seq.0)?)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok(MessageId(bytes32(row.try_get(0)?)?)))
+            .collect()
+    }
+
+    /// Records a batch as anchored in a finalized block, with each leaf's
+    /// encoded inclusion proof.
+    pub async fn mark_anchored(
+        &self,
+        seq: BatchSeq,
+        at: AnchoredAt,
+        proofs: &[(MessageId, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (id, proof) in proofs {
+            sqlx::query("UPDATE envelopes SET proof = $1 WHERE id = $2")
+                .bind(proof.clone())
+                .bind(id.0.to_vec())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE batches SET block_number = $1, block_hash = $2, anchored_at_ms = $3 \
+             WHERE seq = $4",
+        )
+        .bind(to_i64(at.block_number)?)
+        .bind(at.block_hash.to_vec())
+        .bind(to_i64(at.anchored_at_ms)?)
+        .bind(to_i64(seq.0)?)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A message's proof, `Pending`, or `None` for an unknown message.
+    pub async fn proof(&self, id: &MessageId) -> Result<Option<ProofState>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT e.proof, {} FROM envelopes e LEFT JOIN batches b ON b.seq = e.batch_seq \
+             WHERE e.id = $1",
+            BATCH_COLUMNS
+                .split(", ")
+                .map(|column| format!("b.{column}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .bind(id.0.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let proof: Option<Vec<u8>> = row.try_get(0)?;
+        match proof {
+            None => Ok(Some(ProofState::Pending)),
+            Some(proof) => Ok(Some(ProofState::Anchored {
+                batch: batch_from_row_at(&row, 1)?,
+                proof,
+            })),
+        }
+    }
+
+    /// Up to `limit` batches with sequence numbers above `after`.
+    pub async fn batches(&self, after: u64, limit: u32) -> Result<Vec<Batch>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BATCH_COLUMNS} FROM batches WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(to_i64(after)?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(batch_from_row).collect()
+    }
+
+    /// Records a request nonce; `false` if this account already used it.
+    pub async fn use_nonce(
+        &self,
+        account: &AccountId,
+        nonce: &[u8; 16],
+        expires_at_ms: u64,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO nonces (account, nonce, expires_at_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(account.0.to_vec())
+        .bind(nonce.to_vec())
+        .bind(to_i64(expires_at_ms)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Forgets nonces whose requests would be refused as stale anyway.
+    pub async fn prune_nonces(&self, now_ms: u64) -> Result<u64, StoreError> {
+        let result = sqlx::query("DELETE FROM nonces WHERE expires_at_ms < $1")
+            .bind(to_i64(now_ms)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Deletes envelopes received before `before_ms` whose batch is anchored
+    /// (never one that is not yet anchored).
+    pub async fn prune_envelopes(&self, before_ms: u64) -> Result<u64, StoreError> {
+        let result =
+            sqlx::query("DELETE FROM envelopes WHERE received_at_ms < $1 AND proof IS NOT NULL")
+                .bind(to_i64(before_ms)?)
+                .execute(&self.pool)
+                .await?;
+        Ok(result.rows_affected())
+    }
+}
+
+const BATCH_COLUMNS: &str =
+    "seq, root, leaf_count, created_at_ms, block_number, block_hash, anchored_at_ms";
+
+fn to_i64(value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} exceeds i64")))
+}
+
+fn bytes32(bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("expected 32 bytes".into()))
+}
+
+fn envelope_from_row(row: &AnyRow) -> Result<StoredEnvelope, StoreError> {
+    let conversation: String = row.try_get("conversation")?;
+    let client_msg_id: Vec<u8> = row.try_get("client_msg_id")?;
+    Ok(StoredEnvelope {
+        id: MessageId(bytes32(row.try_get("id")?)?),
+        conversation: conversation
+            .parse()
+            .map_err(|error| StoreError::Corrupt(format!("conversation: {error}")))?,
+        seq: row.try_get::<i64, _>("seq")? as u64,
+        sender: AccountId(bytes32(row.try_get("sender")?)?),
+        client_msg_id: ClientMsgId(
+            client_msg_id
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("client_msg_id".into()))?,
+        ),
+        body: row.try_get("body")?,
+        received_at_ms: row.try_get::<i64, _>("received_at_ms")? as u64,
+        batch: row
+            .try_get::<Option<i64>, _>("batch_seq")?
+            .map(|seq| BatchSeq(seq as u64)),
+    })
+}
+
+fn batch_from_row(row: &AnyRow) -> Result<Batch, StoreError> {
+    batch_from_row_at(row, 0)
+}
+
+/// A batch from the seven batch columns starting at column `first`.
+fn batch_from_row_at(row: &AnyRow, first: usize) -> Result<Batch, StoreError> {
+    let block_number: Option<i64> = row.try_get(first + 4)?;
+    let block_hash: Option<Vec<u8>> = row.try_get(first + 5)?;
+    let anchored_at_ms: Option<i64> = row.try_get(first + 6)?;
+    let anchored = match (block_number, block_hash, anchored_at_ms) {
+        (Some(number), Some(hash), Some(at)) => Some(AnchoredAt {
+            block_number: number as u64,
+            block_hash: bytes32(hash)?,
+            anchored_at_ms: at as u64,
+        }),
+        _ => None,
+    };
+    Ok(Batch {
+        seq: BatchSeq(row.try_get::<i64, _>(first)? as u64),
+        root: bytes32(row.try_get(first + 1)?)?,
+        leaf_count: row.try_get::<i64, _>(first + 2)? as u64,
+        created_at_ms: row.try_get::<i64, _>(first + 3)? as u64,
+        anchored,
+    })
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs Inkpost's benchmarks and prints their figures.
+#
+# Usage: scripts/bench.sh [sdk]      (default: all)
+# Criterion keeps earlier results in $CARGO_TARGET_DIR/criterion and prints
+# the change against the previous run; the first figure of the SDK group is a
+# baseline (BLAKE2b-256 of 1 KiB) to compare machines by ratio.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$INKPOST_ROOT"
+
+what="${1:-all}"
+case "$what" in
+  sdk | all)
+    step "SDK benchmarks (criterion): envelopes, Merkle trees, proofs"
+    cargo bench -p inkpost-sdk --bench sdk --locked 2>&1 \
+      | grep -vE '^(Benchmarking|Found|  [0-9]+ \(|Warning: Unable)' ;;
+  *) die "unknown benchmark set: $what" "usage: scripts/bench.sh [sdk]" ;;
+esac

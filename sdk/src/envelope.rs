@@ -1,0 +1,603 @@
+//! The message envelope: versioned, canonical, encrypted and signed.
+//!
+//! # Wire format (version 1)
+//!
+//! ```text
+//! envelope     = version:u8(=1) ‖ SCALE(Header) ‖ SCALE(Payload) ‖ signature:[u8; 64]
+//! signed bytes = everything before the signature
+//! message id   = BLAKE2b-256(envelope)
+//! ```
+//!
+//! The body is encrypted once with a random 256-bit content key
+//! (XChaCha20-Poly1305, associated data = `version ‖ SCALE(Header)`); the
+//! content key is wrapped for each recipient with HPKE base mode (RFC 9180:
+//! DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305), with
+//! `info = "inkpost/wrap/v1" ‖ BLAKE2b-256(version ‖ SCALE(Header))` and
+//! `aad = recipient account id ‖ key version (u32 LE)`. The sender signs the
+//! signed bytes with sr25519 under [`ENVELOPE_CONTEXT`].
+//!
+//! Decoding accepts only the canonical form: one version byte, no trailing
+//! bytes, at most [`MAX_ENVELOPE_BYTES`], between one and [`MAX_RECIPIENTS`]
+//! wrapped keys in strictly ascending recipient order. So every envelope has
+//! exactly one encoding and exactly one id.
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload as AeadPayload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use parity_scale_codec::{Decode, Encode};
+use rand_core::{OsRng, RngCore};
+use rustls::crypto::aws_lc_rs::hpke::DH_KEM_X25519_HKDF_SHA256_CHACHA20_POLY1305 as WRAP_SUITE;
+use rustls::crypto::hpke::{EncapsulatedSecret, Hpke, HpkePrivateKey, HpkePublicKey};
+use zeroize::Zeroizing;
+
+use crate::hash::blake2_256;
+use crate::ids::{
+    AccountId, ClientMsgId, ConversationId, EncryptionKey, Epoch, KeyVersion, MessageId,
+};
+use crate::keys::Identity;
+use crate::signature::{ENVELOPE_CONTEXT, Signature, SignatureError};
+
+/// The envelope version this library writes and reads.
+pub const ENVELOPE_VERSION: u8 = 1;
+
+/// The largest envelope this library decodes (relays set lower limits).
+pub const MAX_ENVELOPE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The most recipients one envelope may wrap its content key for.
+pub const MAX_RECIPIENTS: usize = 4096;
+
+/// Prefix of the HPKE `info` string of key wrapping.
+const WRAP_INFO: &[u8] = b"inkpost/wrap/v1";
+
+/// Bytes of a wrapped content key: 32-byte key plus a 16-byte AEAD tag.
+const SEALED_KEY_LEN: usize = 48;
+
+/// Returned when an envelope cannot be built, decoded, verified or opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+    /// The encoding is longer than the limit.
+    #[error("envelope of {len} bytes exceeds the {max}-byte limit")]
+    TooLarge {
+        /// Bytes of the envelope.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The first byte names a version this library does not read.
+    #[error("unsupported envelope version {0} (this client reads version {ENVELOPE_VERSION})")]
+    UnsupportedVersion(u8),
+    /// The bytes are not a SCALE-encoded envelope.
+    #[error("malformed envelope: {0}")]
+    Malformed(String),
+    /// Bytes follow a complete envelope.
+    #[error("trailing bytes after the envelope")]
+    TrailingBytes,
+    /// The envelope names no recipient.
+    #[error("an envelope needs at least one recipient")]
+    NoRecipients,
+    /// The envelope names more recipients than allowed.
+    #[error("{count} recipients exceed the limit of {max}")]
+    TooManyRecipients {
+        /// Recipients named.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Wrapped keys are not in strictly ascending recipient order (a
+    /// duplicate or a non-canonical order).
+    #[error("wrapped keys are not in strictly ascending recipient order")]
+    RecipientsNotCanonical,
+    /// The same recipient was given twice when sealing.
+    #[error("recipient {0} is listed twice")]
+    DuplicateRecipient(AccountId),
+    /// A recipient's encryption key is not a usable X25519 public key.
+    #[error("recipient {0} has an unusable encryption key")]
+    InvalidRecipientKey(AccountId),
+    /// The sender's signature does not verify.
+    #[error("sender signature invalid: {0}")]
+    BadSignature(#[from] SignatureError),
+    /// The envelope holds no wrapped key for this account.
+    #[error("{0} is not a recipient of this message")]
+    NotARecipient(AccountId),
+    /// Unwrapping or decryption failed: wrong key, or altered ciphertext.
+    #[error("decryption failed: wrong key or altered ciphertext")]
+    DecryptFailed,
+}
+
+/// The cleartext routing header; authenticated, not encrypted.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct Header {
+    /// The sender's account id (sr25519 public key): the signer.
+    pub sender: AccountId,
+    /// Where the message is posted.
+    pub conversation: ConversationId,
+    /// The group epoch the sender encrypted for (0 for direct messages).
+    pub epoch: Epoch,
+    /// Sender's clock, milliseconds since the Unix epoch.
+    pub sent_at_ms: u64,
+    /// Sender-chosen id that makes retries idempotent.
+    pub client_msg_id: ClientMsgId,
+}
+
+/// The content key wrapped for one recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct WrappedKey {
+    /// Who can unwrap it.
+    pub recipient: AccountId,
+    /// Which of the recipient's encryption keys it was wrapped for.
+    pub key_version: KeyVersion,
+    /// HPKE encapsulated key (ephemeral X25519 public key).
+    pub encapsulated: [u8; 32],
+    /// HPKE ciphertext of the content key (key ‖ tag).
+    pub sealed: [u8; SEALED_KEY_LEN],
+}
+
+/// The encrypted part of an envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct Payload {
+    /// XChaCha20-Poly1305 nonce of the body.
+    pub nonce: [u8; 24],
+    /// One wrapped content key per recipient, ascending by recipient.
+    pub recipients: Vec<WrappedKey>,
+    /// The encrypted body (ciphertext ‖ tag).
+    pub ciphertext: Vec<u8>,
+}
+
+/// What a sender chooses for a new message, besides recipients and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// Where the message is posted.
+    pub conversation: ConversationId,
+    /// The group epoch (0 for direct messages).
+    pub epoch: Epoch,
+    /// Milliseconds since the Unix epoch.
+    pub sent_at_ms: u64,
+    /// Idempotency id of this message.
+    pub client_msg_id: ClientMsgId,
+}
+
+/// A recipient's current encryption key, as read from the identity contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// The recipient's account.
+    pub account: AccountId,
+    /// Its X25519 public key.
+    pub key: EncryptionKey,
+    /// The key's version.
+    pub key_version: KeyVersion,
+}
+
+/// A signed, encrypted message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// Routing header (authenticated cleartext).
+    pub header: Header,
+    /// Encrypted body and wrapped keys.
+    pub payload: Payload,
+    /// The sender's sr25519 signature over the signed bytes.
+    pub signature: Signature,
+}
+
+impl Envelope {
+    /// Encrypts `plaintext` for `recipients` and signs it as `sender`.
+    pub fn seal(
+        sender: &Identity,
+        draft: Draft,
+        recipients: &[Recipient],
+        plaintext: &[u8],
+    ) -> Result<Self, EnvelopeError> {
+        let mut recipients: Vec<&Recipient> = recipients.iter().collect();
+        recipients.sort_by_key(|recipient| recipient.account);
+        if let Some(pair) = recipients
+            .windows(2)
+            .find(|pair| pair[0].account == pair[1].account)
+        {
+            return Err(EnvelopeError::DuplicateRecipient(pair[0].account));
+        }
+        check_recipient_count(recipients.len())?;
+        check_size(plaintext.len())?;
+
+        let header = Header {
+            sender: sender.account_id(),
+            conversation: draft.conversation,
+            epoch: draft.epoch,
+            sent_at_ms: draft.sent_at_ms,
+            client_msg_id: draft.client_msg_id,
+        };
+        let header_bytes = header_bytes(&header);
+
+        let mut content_key = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(content_key.as_mut());
+        let mut nonce = [0u8; 24];
+        OsRng.fill_bytes(&mut nonce);
+        let ciphertext = XChaCha20Poly1305::new(content_key.as_ref().into())
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                AeadPayload {
+                    msg: plaintext,
+                    aad: &header_bytes,
+                },
+            )
+            .map_err(|_| EnvelopeError::TooLarge {
+                len: plaintext.len(),
+                max: MAX_ENVELOPE_BYTES,
+            })?;
+
+        let info = wrap_info(&header_bytes);
+        let wrapped = recipients
+            .iter()
+            .map(|recipient| wrap_key(&content_key, &info, recipient))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let payload = Payload {
+            nonce,
+            recipients: wrapped,
+            ciphertext,
+        };
+        let signed = signed_bytes(&header_bytes, &payload);
+        check_size(signed.len() + 64)?;
+        let signature = sender.sign(ENVELOPE_CONTEXT, &signed);
+        Ok(Self {
+            header,
+            payload,
+            signature,
+        })
+    }
+
+    /// The canonical encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = signed_bytes(&header_bytes(&self.header), &self.payload);
+        bytes.extend_from_slice(&self.signature.0);
+        bytes
+    }
+
+    /// Decodes the canonical encoding; any other input is an error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        check_size(bytes.len())?;
+        let (&version, mut rest) = bytes
+            .split_first()
+            .ok_or_else(|| EnvelopeError::Malformed("empty input".into()))?;
+        if version != ENVELOPE_VERSION {
+            return Err(EnvelopeError::UnsupportedVersion(version));
+        }
+        let decode_error =
+            |error: parity_scale_codec::Error| EnvelopeError::Malformed(error.to_string());
+        let header = Header::decode(&mut rest).map_err(decode_error)?;
+        let payload = Payload::decode(&mut rest).map_err(decode_error)?;
+        let signature = Signature::decode(&mut rest).map_err(decode_error)?;
+        if !rest.is_empty() {
+            return Err(EnvelopeError::TrailingBytes);
+        }
+        check_recipient_count(payload.recipients.len())?;
+        if payload
+            .recipients
+            .windows(2)
+            .any(|pair| pair[0].recipient >= pair[1].recipient)
+        {
+            return Err(EnvelopeError::RecipientsNotCanonical);
+        }
+        Ok(Self {
+            header,
+            payload,
+            signature,
+        })
+    }
+
+    /// The message id: BLAKE2b-256 of the canonical encoding.
+    pub fn id(&self) -> MessageId {
+        MessageId::of_bytes(&self.to_bytes())
+    }
+
+    /// Checks the sender's signature over the header and payload.
+    pub fn verify(&self) -> Result<(), EnvelopeError> {
+        let signed = signed_bytes(&header_bytes(&self.header), &self.payload);
+        self.signature
+            .verify(ENVELOPE_CONTEXT, &signed, &self.header.sender)?;
+        Ok(())
+    }
+
+    /// The recipients the content key is wrapped for.
+    pub fn recipients(&self) -> impl Iterator<Item = &AccountId> {
+        self.payload
+            .recipients
+            .iter()
+            .map(|wrapped| &wrapped.recipient)
+    }
+
+    /// Verifies the signature, then unwraps the content key with `me`'s
+    /// encryption key of the version the sender used and decrypts the body.
+    pub fn open(&self, me: &Identity) -> Result<Vec<u8>, EnvelopeError> {
+        self.verify()?;
+        let account = me.account_id();
+        let wrapped = self
+            .payload
+            .recipients
+            .binary_search_by(|wrapped| wrapped.recipient.cmp(&account))
+            .map(|index| &self.payload.recipients[index])
+            .map_err(|_| EnvelopeError::NotARecipient(account))?;
+
+        let header_bytes = header_bytes(&self.header);
+        let secret = me.encryption_secret(wrapped.key_version);
+        let content_key = Zeroizing::new(
+            WRAP_SUITE
+                .open(
+                    &EncapsulatedSecret(wrapped.encapsulated.to_vec()),
+                    &wrap_info(&header_bytes),
+                    &wrap_aad(&wrapped.recipient, wrapped.key_version),
+                    &wrapped.sealed,
+                    &HpkePrivateKey::from(secret.to_vec()),
+                )
+                .map_err(|_| EnvelopeError::DecryptFailed)?,
+        );
+        let cipher = XChaCha20Poly1305::new_from_slice(&content_key)
+            .map_err(|_| EnvelopeError::DecryptFailed)?;
+        cipher
+            .decrypt(
+                XNonce::from_slice(&self.payload.nonce),
+                AeadPayload {
+                    msg: &self.payload.ciphertext,
+                    aad: &header_bytes,
+                },
+            )
+            .map_err(|_| EnvelopeError::DecryptFailed)
+    }
+}
+
+fn check_size(len: usize) -> Result<(), EnvelopeError> {
+    if len > MAX_ENVELOPE_BYTES {
+        return Err(EnvelopeError::TooLarge {
+            len,
+            max: MAX_ENVELOPE_BYTES,
+        });
+    }
+    Ok(())
+}
+
+fn check_recipient_count(count: usize) -> Result<(), EnvelopeError> {
+    match count {
+        0 => Err(EnvelopeError::NoRecipients),
+        count if count > MAX_RECIPIENTS => Err(EnvelopeError::TooManyRecipients {
+            count,
+            max: MAX_RECIPIENTS,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// `version ‖ SCALE(header)`: the body's associated data.
+fn header_bytes(header: &Header) -> Vec<u8> {
+    let mut bytes = vec![ENVELOPE_VERSION];
+    header.encode_to(&mut bytes);
+    bytes
+}
+
+fn signed_bytes(header_bytes: &[u8], payload: &Payload) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(header_bytes.len() + payload.size_hint() + 64);
+    bytes.extend_from_slice(header_bytes);
+    payload.encode_to(&mut bytes);
+    bytes
+}
+
+fn wrap_info(header_bytes: &[u8]) -> Vec<u8> {
+    [WRAP_INFO, &blake2_256(&[header_bytes])].concat()
+}
+
+fn wrap_aad(recipient: &AccountId, version: KeyVersion) -> [u8; 36] {
+    let mut aad = [0u8; 36];
+    aad[..32].copy_from_slice(&recipient.0);
+    aad[32..].copy_from_slice(&version.0.to_le_bytes());
+    aad
+}
+
+fn wrap_key(
+    content_key: &[u8; 32],
+    info: &[u8],
+    recipient: &Recipient,
+) -> Result<WrappedKey, EnvelopeError> {
+    let invalid = || EnvelopeError::InvalidRecipientKey(recipient.account);
+    let (encapsulated, sealed) = WRAP_SUITE
+        .seal(
+            info,
+            &wrap_aad(&recipient.account, recipient.key_version),
+            content_key,
+            &HpkePublicKey(recipient.key.0.to_vec()),
+        )
+        .map_err(|_| invalid())?;
+    Ok(WrappedKey {
+        recipient: recipient.account,
+        key_version: recipient.key_version,
+        encapsulated: encapsulated
+            .0
+            .as_slice()
+            .try_into()
+            .map_err(|_| invalid())?,
+        sealed: sealed.as_slice().try_into().map_err(|_| invalid())?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::GroupId;
+
+    fn identity(uri: &str) -> Identity {
+        Identity::from_suri(uri).unwrap()
+    }
+
+    fn recipient(identity: &Identity, version: u32) -> Recipient {
+        Recipient {
+            account: identity.account_id(),
+            key: identity.encryption_key(KeyVersion(version)),
+            key_version: KeyVersion(version),
+        }
+    }
+
+    fn draft() -> Draft {
+        Draft {
+            conversation: ConversationId::Group(GroupId(7)),
+            epoch: Epoch(3),
+            sent_at_ms: 1_700_000_000_000,
+            client_msg_id: ClientMsgId([9; 16]),
+        }
+    }
+
+    #[test]
+    fn every_recipient_opens_and_others_cannot() {
+        let (alice, bob, charlie, eve) = (
+            identity("//Alice"),
+            identity("//Bob"),
+            identity("//Charlie"),
+            identity("//Eve"),
+        );
+        let envelope = Envelope::seal(
+            &alice,
+            draft(),
+            &[
+                recipient(&bob, 1),
+                recipient(&charlie, 4),
+                recipient(&alice, 1),
+            ],
+            b"hello group",
+        )
+        .unwrap();
+        for reader in [&alice, &bob, &charlie] {
+            assert_eq!(envelope.open(reader).unwrap(), b"hello group");
+        }
+        assert_eq!(
+            envelope.open(&eve),
+            Err(EnvelopeError::NotARecipient(eve.account_id()))
+        );
+    }
+
+    #[test]
+    fn old_key_versions_still_open_after_rotation() {
+        let (alice, bob) = (identity("//Alice"), identity("//Bob"));
+        let before = Envelope::seal(&alice, draft(), &[recipient(&bob, 1)], b"old").unwrap();
+        let after = Envelope::seal(&alice, draft(), &[recipient(&bob, 2)], b"new").unwrap();
+        assert_eq!(before.open(&bob).unwrap(), b"old");
+        assert_eq!(after.open(&bob).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_key_wrapped_for_someone_elses_key_does_not_open() {
+        let (alice, bob, eve) = (identity("//Alice"), identity("//Bob"), identity("//Eve"));
+        // Alice is tricked into using Eve's key under Bob's account entry.
+        let wrong = Recipient {
+            account: bob.account_id(),
+            key: eve.encryption_key(KeyVersion(1)),
+            key_version: KeyVersion(1),
+        };
+        let envelope = Envelope::seal(&alice, draft(), &[wrong], b"secret").unwrap();
+        assert_eq!(envelope.open(&bob), Err(EnvelopeError::DecryptFailed));
+    }
+
+    #[test]
+    fn encoding_round_trips_and_id_is_hash_of_bytes() {
+        let (alice, bob) = (identity("//Alice"), identity("//Bob"));
+        let envelope = Envelope::seal(&alice, draft(), &[recipient(&bob, 1)], b"x").unwrap();
+        let bytes = envelope.to_bytes();
+        assert_eq!(bytes[0], ENVELOPE_VERSION);
+        let decoded = Envelope::from_bytes(&bytes).unwrap();
+        assert_eq!(decoded, envelope);
+        assert_eq!(envelope.id(), MessageId(blake2_256(&[&bytes])));
+        decoded.verify().unwrap();
+    }
+
+    #[test]
+    fn sealing_rejects_bad_recipient_lists() {
+        let (alice, bob) = (identity("//Alice"), identity("//Bob"));
+        assert_eq!(
+            Envelope::seal(&alice, draft(), &[], b"x"),
+            Err(EnvelopeError::NoRecipients)
+        );
+        assert_eq!(
+            Envelope::seal(
+                &alice,
+                draft(),
+                &[recipient(&bob, 1), recipient(&bob, 2)],
+                b"x"
+            ),
+            Err(EnvelopeError::DuplicateRecipient(bob.account_id()))
+        );
+        // The all-zero X25519 point is of small order: HPKE refuses it.
+        let zero = Recipient {
+            key: EncryptionKey([0; 32]),
+            ..recipient(&bob, 1)
+        };
+        assert_eq!(
+            Envelope::seal(&alice, draft(), &[zero], b"x"),
+            Err(EnvelopeError::InvalidRecipientKey(bob.account_id()))
+        );
+        let too_big = vec![0u8; MAX_ENVELOPE_BYTES];
+        assert!(matches!(
+            Envelope::seal(&alice, draft(), &[recipient(&bob, 1)], &too_big),
+            Err(EnvelopeError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn decoding_rejects_non_canonical_input() {
+        let (alice, bob, charlie) = (
+            identity("//Alice"),
+            identity("//Bob"),
+            identity("//Charlie"),
+        );
+        let envelope = Envelope::seal(
+            &alice,
+            draft(),
+            &[recipient(&bob, 1), recipient(&charlie, 1)],
+            b"x",
+        )
+        .unwrap();
+        let bytes = envelope.to_bytes();
+
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert_eq!(
+            Envelope::from_bytes(&trailing),
+            Err(EnvelopeError::TrailingBytes)
+        );
+
+        let mut version = bytes.clone();
+        version[0] = 2;
+        assert_eq!(
+            Envelope::from_bytes(&version),
+            Err(EnvelopeError::UnsupportedVersion(2))
+        );
+
+        assert!(matches!(
+            Envelope::from_bytes(&bytes[..bytes.len() - 1]),
+            Err(EnvelopeError::Malformed(_))
+        ));
+        assert!(matches!(
+            Envelope::from_bytes(&[]),
+            Err(EnvelopeError::Malformed(_))
+        ));
+
+        let mut swapped = envelope.clone();
+        swapped.payload.recipients.swap(0, 1);
+        assert_eq!(
+            Envelope::from_bytes(&swapped.to_bytes()),
+            Err(EnvelopeError::RecipientsNotCanonical)
+        );
+
+        let oversized = vec![ENVELOPE_VERSION; MAX_ENVELOPE_BYTES + 1];
+        assert_eq!(
+            Envelope::from_bytes(&oversized),
+            Err(EnvelopeError::TooLarge {
+                len: MAX_ENVELOPE_BYTES + 1,
+                max: MAX_ENVELOPE_BYTES
+            })
+        );
+    }
+
+    #[test]
+    fn a_forged_sender_is_rejected() {
+        let (alice, bob, mallory) = (identity("//Alice"), identity("//Bob"), identity("//Ferdie"));
+        let mut envelope = Envelope::seal(&mallory, draft(), &[recipient(&bob, 1)], b"x").unwrap();
+        envelope.header.sender = alice.account_id();
+        assert_eq!(
+            envelope.open(&bob),
+            Err(EnvelopeError::BadSignature(SignatureError::Mismatch))
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! A real `ink-node` dev chain for tests.
+//!
+//! [`TestNode::start`] runs the binary named by `$CONTRACTS_NODE` (the
+//! variable ink_e2e uses), `$INK_NODE`, or `ink-node` on `PATH`, with
+//! temporary state and an OS-chosen RPC port, which it reads from the node's
+//! log. Set `$CONTRACTS_NODE_URL` to use an already running node instead.
+//! The node is killed when the handle drops.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use subxt::{OnlineClient, PolkadotConfig};
+
+/// How long a node may take to open its RPC port.
+const START_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// How many log lines to keep for error reports.
+const LOG_TAIL: usize = 40;
+
+/// Returned when a test node cannot be started.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// No binary was found.
+    #[error(
+        "ink-node not found: set CONTRACTS_NODE or INK_NODE to its path, put it on PATH, \
+         or run scripts/install-deps.sh"
+    )]
+    NotFound,
+    /// The binary could not be spawned.
+    #[error("could not start {path}: {source}")]
+    Spawn {
+        /// The binary.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The node exited or did not open its RPC port in time.
+    #[error("ink-node did not open its RPC port within {seconds} s; last log lines:\n{log}")]
+    NoRpc {
+        /// The time waited.
+        seconds: u64,
+        /// The end of its log.
+        log: String,
+    },
+}
+
+/// A running dev chain (or a reference to an external one).
+#[derive(Debug)]
+pub struct TestNode {
+    child: Option<Child>,
+    url: String,
+    log: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl TestNode {
+    /// The ink-node binary this harness would run.
+    pub fn binary() -> Result<PathBuf, NodeError> {
+        for variable in ["CONTRACTS_NODE", "INK_NODE"] {
+            if let Some(path) = std::env::var_os(variable).filter(|path| !path.is_empty()) {
+                return Ok(PathBuf::from(path));
+            }
+        }
+        let path = std::env::var_os("PATH").ok_or(NodeError::NotFound)?;
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("ink-node"))
+            .find(|candidate| candidate.is_file())
+            .ok_or(NodeError::NotFound)
+    }
+
+    /// Starts a fresh dev chain, or connects to `$CONTRACTS_NODE_URL`.
+    pub fn start() -> Result<Self, NodeError> {
+        let log = Arc::new(Mutex::new(VecDeque::new()));
+        if let Ok(url) = std::env::var("CONTRACTS_NODE_URL") {
+            return Ok(Self {
+                child: None,
+                url,
+                log,
+            });
+        }
+        let path = Self::binary()?;
+        let mut child = Command::new(&path)
+            .args([
+                "--tmp",
+                "--rpc-port",
+                "0",
+                "--no-prometheus",
+                "--no-telemetry",
+            ])
+            .args(["--port", "0", "-lruntime::revive=debug"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| NodeError::Spawn {
+                path: path.clone(),
+                source,
+            })?;
+        let stderr = child.stderr.take().ok_or_else(|| NodeError::NoRpc {
+            seconds: 0,
+            log: "stderr not captured".into(),
+        })?;
+
+        // Drain the log on a thread for the node's whole life (a full pipe
+        // would stall it), reporting the RPC port once it appears.
+        let (port_tx, port_rx) = mpsc::channel();
+        let tail = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(port) = rpc_port(&line) {
+                    let _ = port_tx.send(port);
+                }
+                let mut tail = tail.lock().unwrap_or_else(|poison| poison.into_inner());
+                if tail.len() == LOG_TAIL {
+                    tail.pop_front();
+                }
+                tail.push_back(line);
+            }
+        });
+
+        let mut node = Self {
+            child: Some(child),
+            url: String::new(),
+            log,
+        };
+        match port_rx.recv_timeout(START_TIMEOUT) {
+            Ok(port) => {
+                node.url = format!("ws://127.0.0.1:{port}");
+                Ok(node)
+            }
+            Err(_) => Err(NodeError::NoRpc {
+                seconds: START_TIMEOUT.as_secs(),
+                log: node.log_tail(),
+            }),
+        }
+    }
+
+    /// The WebSocket RPC URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A subxt client connected to the node.
+    pub async fn client(&self) -> Result<OnlineClient<PolkadotConfig>, subxt::Error> {
+        OnlineClient::from_insecure_url(&self.url).await
+    }
+
+    /// The last lines the node logged.
+    pub fn log_tail(&self) -> String {
+        let tail = self.log.lock().unwrap_or_else(|poison| poison.into_inner());
+        tail.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Drop for TestNode {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The port in a line like `Running JSON-RPC server: addr=127.0.0.1:34293,[::1]:37965`.
+fn rpc_port(line: &str) -> Option<u16> {
+    let (_, rest) = line.split_once("Running JSON-RPC server: addr=")?;
+    let first = rest.split(',').next()?;
+    first.rsplit_once(':')?.1.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rpc_port;
+
+    #[test]
+    fn reads_the_rpc_port_from_the_log_line() {
+        let line = "2026-11-23 INFO main sc_rpc_server: Running JSON-RPC server: addr=127.0.0.1:34293,[::1]:37965";
+        assert_eq!(rpc_port(line), Some(34293));
+        assert_eq!(rpc_port("Running JSON-RPC server: addr=garbage"), None);
+        assert_eq!(rpc_port("unrelated"), None);
+    }
+}
