@@ -8,11 +8,13 @@
 //! (identities and groups, cached, invalidated by finalized events) and
 //! [`anchor`] (batching and anchoring) ← HTTP API ← the binary.
 //!
-//! Status: storage, chain view, anchoring and configuration are here; the
-//! HTTP API and the binary are the next step (see the relay issue).
+//! Status: storage, chain view, anchoring, configuration and the HTTP API
+//! (submit, read, proofs, batches, health) are here; the binary, the live
+//! stream, rate limits, metrics and postage are the next steps.
 #![warn(missing_docs)]
 
 pub mod anchor;
+pub mod api;
 pub mod chain_view;
 pub mod clock;
 pub mod config;

@@ -1,13 +1,13 @@
 //! Bindings for the Inkpost contracts: the call data of their messages and
-//! the SCALE types of their results and events, mirrored from `contracts/`.
-//! The end-to-end tests call the deployed contracts through these, so a
-//! mismatch fails there; selectors are also checked against the metadata
-//! by `contract_costs`.
+//! the SCALE types of their results and events, mirrored by hand from
+//! `contracts/` (argument order and enum order matter: keep them in step).
+//! Selectors are BLAKE2b-256 of the message name, as the contracts'
+//! metadata lists them.
 
 use parity_scale_codec::{Decode, Encode};
 
 use crate::hash::blake2_256;
-use crate::ids::{Address, EncryptionKey, GroupId, KeyVersion};
+use crate::ids::{AccountId, Address, EncryptionKey, GroupId, KeyVersion};
 
 /// The input of an ink! message or constructor: the first four bytes of
 /// BLAKE2b-256 of its name, then the SCALE-encoded arguments.
@@ -127,6 +127,27 @@ pub mod identity {
     pub fn by_handle(handle: &str) -> Vec<u8> {
         ink_input("by_handle", handle)
     }
+
+    /// `new(deposit: U256)`, the constructor.
+    pub fn new(deposit: u128) -> Vec<u8> {
+        ink_input("new", u256(deposit))
+    }
+
+    /// `register(handle, account_id, encryption_key) -> Result<(), Error>`,
+    /// payable with exactly the deposit.
+    pub fn register(handle: &str, account: &AccountId, key: &EncryptionKey) -> Vec<u8> {
+        ink_input("register", (handle, account.0, key.0))
+    }
+
+    /// `rotate_key(encryption_key) -> Result<u32, Error>` (the new version).
+    pub fn rotate_key(key: &EncryptionKey) -> Vec<u8> {
+        ink_input("rotate_key", key.0)
+    }
+
+    /// `release() -> Result<(), Error>` (refunds the deposit).
+    pub fn release() -> Vec<u8> {
+        ink_input("release", ())
+    }
 }
 
 /// Call data of the groups contract's messages.
@@ -146,6 +167,41 @@ pub mod groups {
     /// `members(group, start, limit) -> Vec<(Address, Role)>`
     pub fn members(group: GroupId, start: u32, limit: u32) -> Vec<u8> {
         ink_input("members", (group.0, start, limit))
+    }
+
+    /// `new(identity, max_members)`, the constructor.
+    pub fn new(identity: &Address, max_members: u32) -> Vec<u8> {
+        ink_input("new", (identity.0, max_members))
+    }
+
+    /// `create_group() -> Result<u64, Error>` (the new group's id).
+    pub fn create_group() -> Vec<u8> {
+        ink_input("create_group", ())
+    }
+
+    /// `add_member(group, who, role) -> Result<u64, Error>` (the new epoch).
+    pub fn add_member(group: GroupId, who: &Address, role: Role) -> Vec<u8> {
+        ink_input("add_member", (group.0, who.0, role))
+    }
+
+    /// `remove_member(group, who) -> Result<u64, Error>` (the new epoch).
+    pub fn remove_member(group: GroupId, who: &Address) -> Vec<u8> {
+        ink_input("remove_member", (group.0, who.0))
+    }
+
+    /// `set_role(group, who, role) -> Result<u64, Error>` (the new epoch).
+    pub fn set_role(group: GroupId, who: &Address, role: Role) -> Vec<u8> {
+        ink_input("set_role", (group.0, who.0, role))
+    }
+
+    /// `leave(group) -> Result<u64, Error>` (the new epoch).
+    pub fn leave(group: GroupId) -> Vec<u8> {
+        ink_input("leave", group.0)
+    }
+
+    /// `transfer_ownership(group, new_owner) -> Result<u64, Error>`.
+    pub fn transfer_ownership(group: GroupId, new_owner: &Address) -> Vec<u8> {
+        ink_input("transfer_ownership", (group.0, new_owner.0))
     }
 }
 

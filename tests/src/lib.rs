@@ -2,6 +2,7 @@
 //! ports, killed on drop, and a timeout for every step that waits.
 #![warn(missing_docs)]
 
+pub mod db;
 pub mod node;
 
 use std::future::Future;

@@ -7,7 +7,7 @@ use inkpost_tests::within;
 #[tokio::test]
 async fn dev_node_serves_revive_and_finalizes_blocks() {
     // Given a fresh dev chain
-    let node = TestNode::start().expect("start ink-node");
+    let node = TestNode::start().unwrap_or_else(|error| panic!("{error}"));
     let client = within(60, "connect to ink-node", node.client())
         .await
         .expect("connect");

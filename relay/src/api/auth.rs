@@ -1,0 +1,83 @@
+//! Request authentication: the `Signed` extractor checks the caller's
+//! `Authorization: Inkpost …` signature over method, path, body hash,
+//! timestamp and nonce (see `inkpost_sdk::auth`), refuses stale timestamps
+//! and nonces the account used before, and hands the verified body on.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+
+use inkpost_sdk::auth::RequestAuth;
+use inkpost_sdk::ids::AccountId;
+
+use super::error::ApiError;
+use super::state::AppState;
+use crate::clock::now_ms;
+
+/// A request whose signature, freshness and nonce were checked.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// The account that signed it.
+    pub account: AccountId,
+    /// The request body, as signed.
+    pub body: Bytes,
+}
+
+impl FromRequest<AppState> for Signed {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(
+                    "missing `Authorization: Inkpost …` header; sign the request with your \
+                     account key"
+                        .into(),
+                )
+            })?
+            .to_str()
+            .map_err(|_| ApiError::Unauthenticated("authorization is not ASCII".into()))?;
+        let auth = RequestAuth::parse_header(value)
+            .map_err(|error| ApiError::Unauthenticated(error.to_string()))?;
+
+        let limit = state.limits.max_envelope_bytes;
+        let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+            let size = parts
+                .headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|value| value.to_str().ok()?.parse().ok())
+                .unwrap_or(limit + 1);
+            ApiError::TooLarge { size, limit }
+        })?;
+
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or(parts.uri.path(), |path| path.as_str());
+        auth.verify(parts.method.as_str(), path, &body)
+            .map_err(|error| ApiError::Unauthenticated(error.to_string()))?;
+
+        let now = now_ms();
+        let skew_ms = now.abs_diff(auth.timestamp_ms);
+        let window_ms = state.limits.max_clock_skew_ms;
+        if skew_ms > window_ms {
+            return Err(ApiError::StaleRequest { skew_ms });
+        }
+        // Remembered until a request with this timestamp would be stale.
+        let expires_at = auth.timestamp_ms.saturating_add(window_ms);
+        if !state
+            .store
+            .use_nonce(&auth.account, &auth.nonce, expires_at)
+            .await?
+        {
+            return Err(ApiError::ReplayedNonce);
+        }
+        Ok(Self {
+            account: auth.account,
+            body,
+        })
+    }
+}

@@ -1,0 +1,269 @@
+//! Envelope routes: submit, fetch one, list a conversation, fetch a proof.
+
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::{Deserialize, Serialize};
+
+use inkpost_sdk::envelope::Envelope;
+use inkpost_sdk::ids::{AccountId, BatchSeq, ConversationId, MessageId};
+use inkpost_sdk::merkle::Proof;
+use inkpost_sdk::receipt::Receipt;
+
+use super::access::{authorize_read, authorize_write};
+use super::auth::Signed;
+use super::error::ApiError;
+use super::state::AppState;
+use crate::clock::now_ms;
+use crate::store::{Batch, Insert, NewEnvelope, ProofState, StoredEnvelope};
+
+/// The answer to a submit: the relay's signed receipt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubmitResponse {
+    /// The receipt (the original one for a retried submit).
+    pub receipt: Receipt,
+    /// Whether the envelope had been stored before.
+    pub duplicate: bool,
+}
+
+/// A stored envelope as the API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvelopeView {
+    /// The message id.
+    pub id: MessageId,
+    /// Its conversation.
+    pub conversation: ConversationId,
+    /// Its sequence number in the conversation.
+    pub seq: u64,
+    /// The sender.
+    pub sender: AccountId,
+    /// When the relay received it (ms since the Unix epoch).
+    pub received_at_ms: u64,
+    /// The canonical envelope bytes, base64.
+    pub envelope: String,
+}
+
+impl From<StoredEnvelope> for EnvelopeView {
+    fn from(stored: StoredEnvelope) -> Self {
+        Self {
+            id: stored.id,
+            conversation: stored.conversation,
+            seq: stored.seq,
+            sender: stored.sender,
+            received_at_ms: stored.received_at_ms,
+            envelope: BASE64.encode(&stored.body),
+        }
+    }
+}
+
+/// A page of a conversation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnvelopePage {
+    /// Envelopes in sequence order.
+    pub envelopes: Vec<EnvelopeView>,
+    /// Pass as `after` for the next page (absent when this page is empty).
+    pub next_after: Option<u64>,
+}
+
+/// A message's inclusion proof, or `pending`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ProofView {
+    /// Not yet in a finalized anchored batch.
+    Pending,
+    /// Anchored.
+    Anchored {
+        /// The batch's root, hex.
+        root: String,
+        /// The leaf's index.
+        leaf_index: u64,
+        /// The encoded proof (`inkpost_sdk::merkle::Proof`), base64.
+        proof: String,
+        /// The batch.
+        batch: BatchView,
+    },
+}
+
+/// An anchored (or formed) batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchView {
+    /// Its sequence number in the anchors contract.
+    pub seq: BatchSeq,
+    /// The root, hex.
+    pub root: String,
+    /// Number of leaves.
+    pub leaf_count: u64,
+    /// The finalized block that holds it, once anchored.
+    pub block_number: Option<u64>,
+    /// That block's hash, hex.
+    pub block_hash: Option<String>,
+}
+
+impl From<Batch> for BatchView {
+    fn from(batch: Batch) -> Self {
+        Self {
+            seq: batch.seq,
+            root: format!("0x{}", hex::encode(batch.root)),
+            leaf_count: batch.leaf_count,
+            block_number: batch.anchored.map(|at| at.block_number),
+            block_hash: batch
+                .anchored
+                .map(|at| format!("0x{}", hex::encode(at.block_hash))),
+        }
+    }
+}
+
+/// `POST /v1/envelopes`: the body is the envelope's canonical SCALE bytes.
+pub async fn submit(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
+    let envelope = Envelope::from_bytes(&signed.body)
+        .map_err(|error| ApiError::BadRequest(format!("not an envelope: {error}")))?;
+    envelope
+        .verify()
+        .map_err(|error| ApiError::BadRequest(format!("envelope signature: {error}")))?;
+    if envelope.header.sender != signed.account {
+        return Err(ApiError::Forbidden(
+            "the request must be signed by the envelope's sender".into(),
+        ));
+    }
+    authorize_write(&state.view, &envelope).await?;
+    let header = &envelope.header;
+    let insert = state
+        .store
+        .insert(NewEnvelope {
+            id: envelope.id(),
+            conversation: header.conversation,
+            sender: header.sender,
+            client_msg_id: header.client_msg_id,
+            epoch: header.epoch.0,
+            body: signed.body.to_vec(),
+            received_at_ms: now_ms(),
+        })
+        .await?;
+    let (status, stored, duplicate) = match insert {
+        Insert::Stored(stored) => (StatusCode::CREATED, stored, false),
+        Insert::Duplicate(stored) => (StatusCode::OK, stored, true),
+    };
+    let receipt = Receipt::issue(
+        &state.relay,
+        stored.id,
+        stored.conversation,
+        stored.seq,
+        stored.received_at_ms,
+    );
+    Ok((status, Json(SubmitResponse { receipt, duplicate })))
+}
+
+fn message_id(path: Result<Path<String>, PathRejection>) -> Result<MessageId, ApiError> {
+    let Path(text) = path.map_err(|error| ApiError::BadRequest(error.body_text()))?;
+    text.parse()
+        .map_err(|_| ApiError::BadRequest("the message id must be 32 bytes of 0x hex".into()))
+}
+
+/// The stored envelope `id`, if `reader` may read it.
+async fn readable(
+    state: &AppState,
+    reader: &AccountId,
+    id: &MessageId,
+) -> Result<StoredEnvelope, ApiError> {
+    let stored = state
+        .store
+        .envelope(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no message {id}")))?;
+    if *reader != stored.sender {
+        authorize_read(
+            &state.view,
+            reader,
+            &stored.conversation,
+            Some(&stored.sender),
+        )
+        .await?;
+    }
+    Ok(stored)
+}
+
+/// `GET /v1/envelopes/{id}`.
+pub async fn get_one(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    signed: Signed,
+) -> Result<Json<EnvelopeView>, ApiError> {
+    let id = message_id(path)?;
+    Ok(Json(readable(&state, &signed.account, &id).await?.into()))
+}
+
+/// Query of `GET /v1/conversations/{conversation}/envelopes`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// Return envelopes with a sequence number above this (default 0).
+    #[serde(default)]
+    pub after: u64,
+    /// Most envelopes to return (default and maximum: the relay's page size).
+    pub limit: Option<u32>,
+    /// For a direct conversation: the other party's account id.
+    pub peer: Option<AccountId>,
+}
+
+/// `GET /v1/conversations/{conversation}/envelopes?after=&limit=&peer=`.
+pub async fn list(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+    signed: Signed,
+) -> Result<Json<EnvelopePage>, ApiError> {
+    let Path(conversation) = path.map_err(|error| ApiError::BadRequest(error.body_text()))?;
+    let conversation: ConversationId = conversation
+        .parse()
+        .map_err(|error| ApiError::BadRequest(format!("{error}")))?;
+    let Query(query) = query.map_err(|error| ApiError::BadRequest(error.body_text()))?;
+    authorize_read(
+        &state.view,
+        &signed.account,
+        &conversation,
+        query.peer.as_ref(),
+    )
+    .await?;
+    let limit = query
+        .limit
+        .unwrap_or(state.limits.max_page)
+        .clamp(1, state.limits.max_page);
+    let envelopes = state.store.list(&conversation, query.after, limit).await?;
+    let next_after = envelopes.last().map(|last| last.seq);
+    Ok(Json(EnvelopePage {
+        envelopes: envelopes.into_iter().map(EnvelopeView::from).collect(),
+        next_after,
+    }))
+}
+
+/// `GET /v1/envelopes/{id}/proof`.
+pub async fn proof(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    signed: Signed,
+) -> Result<Json<ProofView>, ApiError> {
+    let id = message_id(path)?;
+    readable(&state, &signed.account, &id).await?;
+    let view = match state.store.proof(&id).await? {
+        None => return Err(ApiError::NotFound(format!("no message {id}"))),
+        Some(ProofState::Pending) => ProofView::Pending,
+        Some(ProofState::Anchored { batch, proof }) => {
+            let decoded = Proof::from_bytes(&proof).map_err(|error| {
+                tracing::error!(%error, %id, "stored proof does not decode");
+                ApiError::Internal
+            })?;
+            ProofView::Anchored {
+                root: format!("0x{}", hex::encode(batch.root)),
+                leaf_index: decoded.leaf_index,
+                proof: BASE64.encode(&proof),
+                batch: batch.into(),
+            }
+        }
+    };
+    Ok(Json(view))
+}

@@ -1,0 +1,65 @@
+//! Routes that need no signature: anchored batches (public on chain
+//! anyway), liveness and readiness.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::envelopes::BatchView;
+use super::error::ApiError;
+use super::state::AppState;
+
+/// Query of `GET /v1/batches`.
+#[derive(Debug, Deserialize)]
+pub struct BatchQuery {
+    /// Batches with a sequence number above this (default 0).
+    #[serde(default)]
+    pub after: u64,
+    /// Most batches to return.
+    pub limit: Option<u32>,
+}
+
+/// `GET /v1/batches?after=&limit=`.
+pub async fn batches(
+    State(state): State<AppState>,
+    query: Result<Query<BatchQuery>, QueryRejection>,
+) -> Result<Json<Vec<BatchView>>, ApiError> {
+    let Query(query) = query.map_err(|error| ApiError::BadRequest(error.body_text()))?;
+    let limit = query
+        .limit
+        .unwrap_or(state.limits.max_page)
+        .clamp(1, state.limits.max_page);
+    let batches = state.store.batches(query.after, limit).await?;
+    Ok(Json(batches.into_iter().map(BatchView::from).collect()))
+}
+
+/// `GET /health`: the process answers.
+pub async fn health() -> &'static str {
+    "ok"
+}
+
+/// What `GET /ready` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    /// The database answers.
+    pub database: bool,
+    /// The relay follows finalized blocks (writes can be authorized).
+    pub chain: bool,
+}
+
+/// `GET /ready`: 200 when the database answers and the chain is followed,
+/// else 503 with which part is missing.
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let readiness = Readiness {
+        database: state.store.ping().await.is_ok(),
+        chain: state.view.is_following(),
+    };
+    let status = if readiness.database && readiness.chain {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(readiness))
+}

@@ -1,0 +1,247 @@
+//! The relay's storage on a real SQLite file and a real PostgreSQL database:
+//! every test runs on both.
+// Helpers outside #[test] functions unwrap too: a failure is the test failing.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+
+use inkpost_relay::store::{
+    AnchoredAt, Insert, NewEnvelope, ProofState, Store, StoreError, StoredEnvelope,
+};
+use inkpost_sdk::ids::{AccountId, BatchSeq, ClientMsgId, ConversationId, GroupId, MessageId};
+use inkpost_sdk::merkle::{MerkleTree, Proof};
+use inkpost_tests::db::{Kind, TestDatabase};
+
+/// Runs each named test on SQLite and on PostgreSQL.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() { super::$name(Kind::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() { super::$name(Kind::Postgres).await }
+        }
+    )*};
+}
+
+on_both!(
+    sequence_numbers_are_per_conversation_and_dense,
+    a_retry_returns_the_original_and_writes_nothing,
+    concurrent_retries_store_once,
+    batches_take_every_id_once_in_arrival_order,
+    proofs_are_pending_until_the_batch_is_anchored,
+    a_nonce_is_accepted_once,
+    pruning_never_deletes_unanchored_envelopes,
+);
+
+async fn open(kind: Kind) -> (TestDatabase, Store) {
+    let database = TestDatabase::new(kind).await;
+    let store = Store::connect(&database.url, 8)
+        .await
+        .expect("connect and migrate");
+    (database, store)
+}
+
+fn group(id: u64) -> ConversationId {
+    ConversationId::Group(GroupId(id))
+}
+
+/// An envelope with an id and a client id of its own, derived from `n`.
+fn envelope(conversation: ConversationId, sender: u8, n: u32) -> NewEnvelope {
+    let mut client_msg_id = [0u8; 16];
+    client_msg_id[..4].copy_from_slice(&n.to_le_bytes());
+    let body = format!("envelope {sender}/{n}").into_bytes();
+    NewEnvelope {
+        id: MessageId::of_bytes(&body),
+        conversation,
+        sender: AccountId([sender; 32]),
+        client_msg_id: ClientMsgId(client_msg_id),
+        epoch: 1,
+        body,
+        received_at_ms: 1_000 + u64::from(n),
+    }
+}
+
+async fn store_new(store: &Store, new: NewEnvelope) -> StoredEnvelope {
+    match store.insert(new).await.expect("insert") {
+        Insert::Stored(envelope) => envelope,
+        Insert::Duplicate(envelope) => panic!("unexpected duplicate of {}", envelope.id),
+    }
+}
+
+fn root_of(leaves: &[MessageId]) -> [u8; 32] {
+    MerkleTree::build(leaves).expect("a tree").root()
+}
+
+fn proofs_of(leaves: &[MessageId]) -> Vec<(MessageId, Vec<u8>)> {
+    let tree = MerkleTree::build(leaves).expect("a tree");
+    leaves
+        .iter()
+        .enumerate()
+        .map(|(index, id)| (*id, tree.proof(index as u64).expect("a proof").to_bytes()))
+        .collect()
+}
+
+const AT: AnchoredAt = AnchoredAt {
+    block_number: 42,
+    block_hash: [4; 32],
+    anchored_at_ms: 99,
+};
+
+async fn sequence_numbers_are_per_conversation_and_dense(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    for n in 0..5 {
+        let a = store_new(&store, envelope(group(1), 1, n)).await;
+        let b = store_new(&store, envelope(group(2), 2, n)).await;
+        assert_eq!((a.seq, b.seq), (u64::from(n) + 1, u64::from(n) + 1));
+    }
+    let page = store.list(&group(1), 2, 2).await.unwrap();
+    assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4]);
+    assert!(page.iter().all(|e| e.conversation == group(1)));
+    assert!(store.list(&group(1), 5, 10).await.unwrap().is_empty());
+    assert!(store.list(&group(3), 0, 10).await.unwrap().is_empty());
+}
+
+async fn a_retry_returns_the_original_and_writes_nothing(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let first = store_new(&store, envelope(group(1), 1, 7)).await;
+
+    // The same envelope again.
+    let retry = store.insert(envelope(group(1), 1, 7)).await.unwrap();
+    assert_eq!(retry, Insert::Duplicate(first.clone()));
+
+    // The same sender and client message id with other bytes (re-encrypted).
+    let mut reencrypted = envelope(group(1), 1, 7);
+    reencrypted.body = b"other ciphertext".to_vec();
+    reencrypted.id = MessageId::of_bytes(&reencrypted.body);
+    assert_eq!(
+        store.insert(reencrypted.clone()).await.unwrap(),
+        Insert::Duplicate(first.clone())
+    );
+    assert_eq!(store.envelope(&reencrypted.id).await.unwrap(), None);
+
+    // The retries consumed no sequence number.
+    let next = store_new(&store, envelope(group(1), 1, 8)).await;
+    assert_eq!(next.seq, 2);
+    assert_eq!(store.list(&group(1), 0, 10).await.unwrap().len(), 2);
+}
+
+async fn concurrent_retries_store_once(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.insert(envelope(group(9), 3, 1)).await })
+        })
+        .collect();
+    let mut fresh = 0;
+    let mut seqs = HashSet::new();
+    for task in tasks {
+        let envelope = match task.await.unwrap().unwrap() {
+            Insert::Stored(envelope) => {
+                fresh += 1;
+                envelope
+            }
+            Insert::Duplicate(envelope) => envelope,
+        };
+        seqs.insert(envelope.seq);
+    }
+    assert_eq!(fresh, 1, "exactly one submit stores the envelope");
+    assert_eq!(seqs, HashSet::from([1]), "every retry sees the original");
+    assert_eq!(store.list(&group(9), 0, 100).await.unwrap().len(), 1);
+}
+
+async fn batches_take_every_id_once_in_arrival_order(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let mut ids = Vec::new();
+    for n in 0..7 {
+        ids.push(
+            store_new(&store, envelope(group(u64::from(n % 2)), 1, n))
+                .await
+                .id,
+        );
+    }
+    let (first, first_ids) = store.form_batch(4, 10, root_of).await.unwrap().unwrap();
+    let (second, second_ids) = store.form_batch(4, 20, root_of).await.unwrap().unwrap();
+    assert!(store.form_batch(4, 30, root_of).await.unwrap().is_none());
+
+    assert_eq!((first.seq, second.seq), (BatchSeq(1), BatchSeq(2)));
+    assert_eq!((first.leaf_count, second.leaf_count), (4, 3));
+    assert_eq!(first_ids, ids[..4]);
+    assert_eq!(second_ids, ids[4..]);
+    assert_eq!(first.root, root_of(&ids[..4]));
+    assert_eq!(store.batch_leaves(BatchSeq(2)).await.unwrap(), ids[4..]);
+    assert_eq!(
+        store.unanchored_batches().await.unwrap(),
+        vec![first, second]
+    );
+}
+
+async fn proofs_are_pending_until_the_batch_is_anchored(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(store_new(&store, envelope(group(1), 1, n)).await.id);
+    }
+    let (batch, leaves) = store.form_batch(100, 10, root_of).await.unwrap().unwrap();
+    assert_eq!(
+        store.proof(&ids[2]).await.unwrap(),
+        Some(ProofState::Pending)
+    );
+    assert_eq!(store.proof(&MessageId([7; 32])).await.unwrap(), None);
+
+    store
+        .mark_anchored(batch.seq, AT, &proofs_of(&leaves))
+        .await
+        .unwrap();
+
+    for id in &ids {
+        let Some(ProofState::Anchored { batch, proof }) = store.proof(id).await.unwrap() else {
+            panic!("{id} has no proof");
+        };
+        assert_eq!(batch.anchored, Some(AT));
+        Proof::from_bytes(&proof)
+            .unwrap()
+            .verify(&batch.root, id)
+            .unwrap();
+    }
+    assert!(store.unanchored_batches().await.unwrap().is_empty());
+    assert_eq!(store.batches(0, 10).await.unwrap()[0].anchored, Some(AT));
+}
+
+async fn a_nonce_is_accepted_once(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let alice = AccountId([1; 32]);
+    let bob = AccountId([2; 32]);
+    assert!(store.use_nonce(&alice, &[5; 16], 1_000).await.unwrap());
+    assert!(!store.use_nonce(&alice, &[5; 16], 1_000).await.unwrap());
+    assert!(store.use_nonce(&bob, &[5; 16], 1_000).await.unwrap());
+    assert_eq!(store.prune_nonces(2_000).await.unwrap(), 2);
+    assert!(store.use_nonce(&alice, &[5; 16], 3_000).await.unwrap());
+}
+
+async fn pruning_never_deletes_unanchored_envelopes(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let old = store_new(&store, envelope(group(1), 1, 0)).await;
+    let (batch, leaves) = store.form_batch(10, 10, root_of).await.unwrap().unwrap();
+    let unanchored = store_new(&store, envelope(group(1), 1, 1)).await;
+    store
+        .mark_anchored(batch.seq, AT, &proofs_of(&leaves))
+        .await
+        .unwrap();
+
+    // Both are older than the cut-off; only the anchored one goes.
+    assert_eq!(store.prune_envelopes(1 << 40).await.unwrap(), 1);
+    assert_eq!(store.envelope(&old.id).await.unwrap(), None);
+    assert_eq!(
+        store.envelope(&unanchored.id).await.unwrap(),
+        Some(unanchored)
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_database_url_is_refused() {
+    let error = Store::connect("mysql://localhost/db", 1).await.unwrap_err();
+    assert!(matches!(error, StoreError::UnsupportedUrl(_)), "{error}");
+}
