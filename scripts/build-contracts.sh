@@ -28,7 +28,7 @@ for contract in "${contracts[@]}"; do
   CARGO_TARGET_DIR="$target" timed "$tool" contract build --release --quiet \
     --manifest-path "$INKPOST_ROOT/contracts/$contract/Cargo.toml" </dev/null
   for ext in polkavm json contract; do
-    cp "$target/ink/$name/$name.$ext" "$artifacts/"
+    cp "$target/ink/$name.$ext" "$artifacts/"
   done
   ok "$artifacts/$name.{polkavm,json,contract} ($(stat -c %s "$artifacts/$name.polkavm") B of code)"
 done

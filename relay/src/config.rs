@@ -23,6 +23,10 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The command line or environment does not parse (clap's own message,
+    /// which names the setting and shows the usage).
+    #[error("{0}")]
+    Arguments(String),
     /// A setting has an unusable value.
     #[error("invalid setting `{setting}`: {reason}")]
     Invalid {
@@ -155,10 +159,8 @@ impl RelayConfig {
             }
         }
         merged.extend(args.into_iter().skip(1));
-        let config = Self::try_parse_from(merged).map_err(|error| ConfigError::Invalid {
-            setting: "arguments",
-            reason: error.to_string(),
-        })?;
+        let config = Self::try_parse_from(merged)
+            .map_err(|error| ConfigError::Arguments(error.render().to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -266,4 +268,91 @@ fn read_file(path: &PathBuf) -> Result<Vec<(String, String)>, ConfigError> {
             Ok((key, value))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONTRACT: &str = "0x0101010101010101010101010101010101010101";
+
+    fn args(extra: &[&str]) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "inkpost-relay",
+            "--suri",
+            "//Ferdie",
+            "--identity-contract",
+            CONTRACT,
+            "--groups-contract",
+            CONTRACT,
+            "--anchors-contract",
+            CONTRACT,
+        ]
+        .iter()
+        .map(|arg| (*arg).to_owned())
+        .collect();
+        args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+        args
+    }
+
+    fn file(text: &str) -> (std::path::PathBuf, String) {
+        let path = std::env::temp_dir().join(format!(
+            "inkpost-relay-config-{}-{}.toml",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::write(&path, text).unwrap();
+        let flag = format!("--config={}", path.display());
+        (path, flag)
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = RelayConfig::load_from(args(&[])).unwrap();
+        assert_eq!(config.max_envelope_bytes, 64 * 1024);
+        assert_eq!(config.batch_interval(), Duration::from_secs(1));
+        assert!(config.anchoring);
+    }
+
+    #[test]
+    fn the_file_fills_what_flags_leave_out_and_flags_win() {
+        let (path, flag) = file("batch_interval_ms = 250\nmax_envelope_bytes = 1024\n");
+        let config =
+            RelayConfig::load_from(args(&[&flag, "--max-envelope-bytes", "2048"])).unwrap();
+        std::fs::remove_file(path).unwrap();
+        assert_eq!(config.batch_interval_ms, 250);
+        assert_eq!(config.max_envelope_bytes, 2048);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let (path, flag) = file("batch_interval = 250\n");
+        let error = RelayConfig::load_from(args(&[&flag])).unwrap_err();
+        std::fs::remove_file(path).unwrap();
+        assert!(
+            error
+                .to_string()
+                .contains("unknown setting `batch_interval`"),
+            "{error}"
+        );
+
+        for (flag, setting) in [
+            ("--batch-interval-ms=0", "batch-interval-ms"),
+            ("--max-envelope-bytes=10", "max-envelope-bytes"),
+            ("--node-url=http://x", "node-url"),
+            ("--database-url=mysql://x", "database-url"),
+            ("--rate-per-ip=-1", "rate-per-ip"),
+            ("--retention-days=0", "retention-days"),
+            ("--suri=not a key", "suri"),
+        ] {
+            match RelayConfig::load_from(args(&[flag])) {
+                Err(ConfigError::Invalid { setting: named, .. }) => assert_eq!(named, setting),
+                other => panic!("{flag}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            RelayConfig::load_from(args(&["--listen=nowhere"])),
+            Err(ConfigError::Arguments(_))
+        ));
+    }
 }

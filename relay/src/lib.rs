@@ -9,8 +9,8 @@
 //! [`anchor`] (batching and anchoring) ← HTTP API ← the binary.
 //!
 //! Status: storage, chain view, anchoring, configuration and the HTTP API
-//! (submit, read, proofs, batches, health) are here; the binary, the live
-//! stream, rate limits, metrics and postage are the next steps.
+//! (submit, read, proofs, batches, health) and the binary ([`server`]) are
+//! here; the live stream, rate limits, metrics and postage are next.
 #![warn(missing_docs)]
 
 pub mod anchor;
@@ -18,4 +18,5 @@ pub mod api;
 pub mod chain_view;
 pub mod clock;
 pub mod config;
+pub mod server;
 pub mod store;

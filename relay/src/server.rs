@@ -1,0 +1,191 @@
+//! Runs a whole relay from its configuration: the database, the chain view
+//! following finalized blocks, the anchoring worker, housekeeping, and the
+//! HTTP API, until shutdown. On shutdown the API finishes in-flight requests
+//! first, then the anchoring worker flushes what was accepted.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use inkpost_sdk::chain::{Chain, ChainError, Sr25519Signer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::anchor::{AnchorSettings, Anchorer};
+use crate::api::{AppState, Limits, app};
+use crate::chain_view::{ChainView, Contracts};
+use crate::clock::now_ms;
+use crate::config::RelayConfig;
+use crate::store::{Store, StoreError};
+
+/// Returned when the relay cannot start or stops on a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database cannot be opened or migrated.
+    #[error("database {url}: {source}")]
+    Database {
+        /// The configured URL.
+        url: String,
+        /// Why.
+        source: StoreError,
+    },
+    /// The node does not answer.
+    #[error("{source}; start one (scripts/dev-node.sh start) or set --node-url")]
+    Chain {
+        /// The configured URL.
+        url: String,
+        /// Why.
+        source: ChainError,
+    },
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The configured address.
+        address: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("serving HTTP failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// How long to wait before following the chain again after the
+/// subscription broke.
+const FOLLOW_RETRY: Duration = Duration::from_secs(2);
+/// How often expired nonces and, with retention, old envelopes are pruned.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+
+/// Binds the listen address and runs the relay until `shutdown` resolves.
+pub async fn run(
+    config: RelayConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let listener =
+        TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServerError::Listen {
+                address: config.listen,
+                source,
+            })?;
+    serve(config, listener, shutdown).await
+}
+
+/// Runs the relay on an already bound listener (tests bind port 0).
+pub async fn serve(
+    config: RelayConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let store = Store::connect(&config.database_url, config.db_max_connections)
+        .await
+        .map_err(|source| ServerError::Database {
+            url: config.database_url.clone(),
+            source,
+        })?;
+    let chain = Chain::connect(&config.node_url)
+        .await
+        .map_err(|source| ServerError::Chain {
+            url: config.node_url.clone(),
+            source,
+        })?;
+    let identity = config.identity();
+    let view = ChainView::new(
+        chain.clone(),
+        Contracts {
+            identity: config.identity_contract,
+            groups: config.groups_contract,
+        },
+        identity.account_id(),
+    );
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let follower = tokio::spawn(follow(view.clone(), stop_rx.clone()));
+    let housekeeping = tokio::spawn(housekeeping(store.clone(), config.clone(), stop_rx.clone()));
+    let anchorer = config.anchoring.then(|| {
+        let anchorer = Anchorer::new(
+            store.clone(),
+            chain.clone(),
+            Sr25519Signer::new(identity.clone()),
+            config.anchors_contract,
+            AnchorSettings {
+                interval: config.batch_interval(),
+                max_leaves: config.batch_max_leaves,
+            },
+        );
+        tokio::spawn(anchorer.run(stop_rx.clone()))
+    });
+
+    let state = AppState {
+        store,
+        view,
+        relay: Arc::new(identity),
+        limits: Limits {
+            max_envelope_bytes: config.max_envelope_bytes,
+            max_clock_skew_ms: config.max_clock_skew_secs.saturating_mul(1000),
+            ..Limits::default()
+        },
+    };
+    tracing::info!(
+        listen = %listener.local_addr().map_err(ServerError::Serve)?,
+        database = %config.database_url,
+        node = %config.node_url,
+        "relay serving"
+    );
+    let served = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(ServerError::Serve);
+
+    // The API has drained; let the anchorer flush what it accepted.
+    let _ = stop_tx.send(true);
+    if let Some(anchorer) = anchorer {
+        let _ = anchorer.await;
+    }
+    follower.abort();
+    housekeeping.abort();
+    tracing::info!("relay stopped");
+    served
+}
+
+/// Follows finalized blocks, starting again after a break.
+async fn follow(view: ChainView, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            error = view.follow() => {
+                tracing::warn!(%error, "stopped following the chain; writes are refused until it resumes");
+            }
+            _ = stop.changed() => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(FOLLOW_RETRY) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Prunes expired nonces and, with a retention period, old anchored envelopes.
+async fn housekeeping(store: Store, config: RelayConfig, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(HOUSEKEEPING_EVERY);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let now = now_ms();
+        if let Err(error) = store.prune_nonces(now).await {
+            tracing::warn!(%error, "pruning nonces failed");
+        }
+        if let Some(days) = config.retention_days {
+            let cutoff = now.saturating_sub(u64::from(days) * 86_400_000);
+            match store.prune_envelopes(cutoff).await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "pruned anchored envelopes past retention"),
+                Err(error) => tracing::warn!(%error, "pruning envelopes failed"),
+            }
+        }
+    }
+}
