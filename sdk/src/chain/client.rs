@@ -16,6 +16,7 @@ use super::node::runtime_types::sp_runtime::DispatchError;
 use super::node::runtime_types::sp_weights::weight_v2::Weight as NodeWeight;
 use super::signer::{ChainConfig, Sr25519Signer};
 use crate::ids::{AccountId, Address};
+use subxt::config::DefaultExtrinsicParamsBuilder;
 
 /// The `REVERT` bit of a contract's return flags.
 const REVERT_FLAG: u32 = 1;
@@ -239,6 +240,17 @@ impl Chain {
         Ok(u64::from(header.number))
     }
 
+    /// The number of the best block (transactions in it may still be
+    /// reverted; see [`Chain::finalized_number`]).
+    pub async fn best_number(&self) -> Result<u64, ChainError> {
+        let header = self
+            .rpc
+            .chain_get_header(None)
+            .await?
+            .ok_or_else(|| ChainError::Dispatch("the node reports no best block".into()))?;
+        Ok(u64::from(header.number))
+    }
+
     /// The hash of block `number` on the best chain, if it exists.
     pub async fn block_hash(&self, number: u64) -> Result<Option<[u8; 32]>, ChainError> {
         let hash = self
@@ -248,6 +260,16 @@ impl Chain {
             ))
             .await?;
         Ok(hash.map(|hash| hash.0))
+    }
+
+    /// The hash of the best block: the state the next transaction executes
+    /// on, so dry runs that size a transaction use it (the finalized block
+    /// may lag behind transactions already in blocks).
+    async fn best_block(&self) -> Result<subxt::utils::H256, ChainError> {
+        self.rpc
+            .chain_get_block_hash(None)
+            .await?
+            .ok_or_else(|| ChainError::Dispatch("the node reports no best block".into()))
     }
 
     /// The chain's genesis hash (the escrow's voucher domain).
@@ -260,7 +282,8 @@ impl Chain {
     pub async fn map_account(&self, signer: &Sr25519Signer) -> Result<(), ChainError> {
         let address = H160(signer.identity().address().0);
         let query = node::storage().revive().original_account(address);
-        let mapped = self.api.storage().at_latest().await?.fetch(&query).await?;
+        let best = self.best_block().await?;
+        let mapped = self.api.storage().at(best).fetch(&query).await?;
         if mapped.is_none() {
             let tx = node::tx().revive().map_account();
             self.submit(&tx, signer, Finality::InBlock).await?;
@@ -268,9 +291,23 @@ impl Chain {
         Ok(())
     }
 
-    /// Dry-runs a call of `contract` with `input`, sending `value` (native).
+    /// Dry-runs a call of `contract` with `input`, sending `value` (native),
+    /// on the best block.
     pub async fn dry_run_call(
         &self,
+        origin: &AccountId,
+        contract: Address,
+        value: u128,
+        input: &[u8],
+    ) -> Result<DryRun, ChainError> {
+        let best = self.best_block().await?;
+        self.dry_run_call_at(best, origin, contract, value, input)
+            .await
+    }
+
+    async fn dry_run_call_at(
+        &self,
+        at: subxt::utils::H256,
         origin: &AccountId,
         contract: Address,
         value: u128,
@@ -284,18 +321,22 @@ impl Chain {
             None,
             input.to_vec(),
         );
-        let result = self.api.runtime_api().at_latest().await?.call(call).await?;
+        let result = self.api.runtime_api().at(at).call(call).await?;
         self.dry_run_of(result, |ok| (ok.flags.bits, ok.data))
     }
 
-    /// Reads a message's return value by dry-running it as `origin`.
+    /// Reads a message's return value by dry-running it as `origin` on the
+    /// latest finalized block (what cannot be reverted any more).
     pub async fn query<T: Decode>(
         &self,
         origin: &AccountId,
         contract: Address,
         input: &[u8],
     ) -> Result<T, ChainError> {
-        let dry_run = self.dry_run_call(origin, contract, 0, input).await?;
+        let finalized = self.rpc.chain_get_finalized_head().await?;
+        let dry_run = self
+            .dry_run_call_at(finalized, origin, contract, 0, input)
+            .await?;
         if dry_run.reverted {
             return Err(ChainError::Reverted { data: dry_run.data });
         }
@@ -322,7 +363,8 @@ impl Chain {
             data.to_vec(),
             Some(salt),
         );
-        let result = self.api.runtime_api().at_latest().await?.call(call).await?;
+        let best = self.best_block().await?;
+        let result = self.api.runtime_api().at(best).call(call).await?;
         let mut address = None;
         let dry_run = self.dry_run_of(result, |ok| {
             address = Some(Address(ok.addr.0));
@@ -410,10 +452,18 @@ impl Chain {
         signer: &Sr25519Signer,
         finality: Finality,
     ) -> Result<(Vec<ContractEvent>, [u8; 32]), ChainError> {
+        // subxt takes the nonce from the finalized block; after a transaction
+        // that is only in a block that would repeat it. The node's
+        // `system_accountNextIndex` counts best-block and pool transactions.
+        let account = AccountId32(signer.identity().account_id().0);
+        let nonce = self.rpc.system_account_next_index(&account).await?;
+        let params = DefaultExtrinsicParamsBuilder::<ChainConfig>::new()
+            .nonce(nonce)
+            .build();
         let mut progress = self
             .api
             .tx()
-            .sign_and_submit_then_watch_default(tx, signer)
+            .sign_and_submit_then_watch(tx, signer, params)
             .await?;
         let in_block = loop {
             let status = progress.next().await.ok_or_else(|| {

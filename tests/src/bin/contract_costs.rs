@@ -170,7 +170,7 @@ impl Bench {
     }
 
     async fn best_block(&self) -> anyhow::Result<u32> {
-        Ok(self.chain.api().blocks().at_latest().await?.number())
+        Ok(u32::try_from(self.chain.best_number().await?)?)
     }
 
     /// Produces one block (a baseline flip) so that block-based windows pass.
