@@ -6,13 +6,15 @@
 #
 # Usage: scripts/test.sh
 # Environment: CARGO_TARGET_DIR (default ~/.cache/inkpost-target),
-#              INK_NODE / CONTRACTS_NODE (the ink-node binary; built if absent).
+#              INK_NODE / CONTRACTS_NODE (the ink-node binary; built if absent),
+#              CARGO_CONTRACT (cargo-contract 6.0.0-alpha; built if absent:
+#              the relay's tests deploy release builds of the contracts).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$INKPOST_ROOT"
 
 started=$SECONDS
-"$INKPOST_ROOT/scripts/install-deps.sh"
+"$INKPOST_ROOT/scripts/install-deps.sh" --cargo-contract
 node="$(find_ink_node)" || die "ink-node is still missing after install-deps.sh"
 export CONTRACTS_NODE="$node"
 
@@ -21,6 +23,9 @@ timed cargo fmt --all --check
 
 step "Lints (cargo clippy -D warnings)"
 timed cargo clippy --workspace --all-targets --all-features --locked -q -- -D warnings
+
+step "Contracts: release builds for the host tests (cargo-contract)"
+timed "$INKPOST_ROOT/scripts/build-contracts.sh"
 
 step "Host workspace tests (SDK, relay, CLI, end-to-end on ink-node)"
 timed cargo test --workspace --all-features --locked

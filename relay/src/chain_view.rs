@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use inkpost_sdk::chain::{Chain, ChainError, ContractEvent};
 use inkpost_sdk::contracts::{GroupState, IdentityRecord, Role, groups, identity};
@@ -62,6 +62,8 @@ pub struct ChainView {
     origin: AccountId,
     cache: Arc<RwLock<Cache>>,
     following: Arc<AtomicBool>,
+    /// The last finalized block whose events are applied.
+    applied_through: Arc<AtomicU64>,
 }
 
 impl ChainView {
@@ -73,6 +75,7 @@ impl ChainView {
             origin,
             cache: Arc::default(),
             following: Arc::default(),
+            applied_through: Arc::default(),
         }
     }
 
@@ -155,6 +158,12 @@ impl ChainView {
         }))
     }
 
+    /// The number of the last finalized block whose events the view has
+    /// applied: decisions made now reflect every change up to it.
+    pub fn applied_through(&self) -> u64 {
+        self.applied_through.load(Ordering::Acquire)
+    }
+
     /// Fails unless the view is following the chain (for writes).
     pub fn ensure_following(&self) -> Result<(), ViewError> {
         if self.is_following() {
@@ -196,6 +205,8 @@ impl ChainView {
                     Err(error) => tracing::warn!(%error, "undecodable event"),
                 }
             }
+            self.applied_through
+                .store(u64::from(block.number()), Ordering::Release);
         };
         self.following.store(false, Ordering::Relaxed);
         error

@@ -90,6 +90,14 @@ pub async fn serve(
             source,
         })?;
     let identity = config.identity();
+    // Its dry-run queries and anchor transactions need a mapped account.
+    chain
+        .map_account(&Sr25519Signer::new(identity.clone()))
+        .await
+        .map_err(|source| ServerError::Chain {
+            url: config.node_url.clone(),
+            source,
+        })?;
     let view = ChainView::new(
         chain.clone(),
         Contracts {

@@ -128,7 +128,9 @@ pub mod identity {
         ink_input("by_handle", handle)
     }
 
-    /// `new(deposit: U256)`, the constructor.
+    /// `new(deposit: U256)`, the constructor; `deposit` in contract value
+    /// units (native units × 10^6 on ink-node, whose native token has 12
+    /// decimals and contract values 18).
     pub fn new(deposit: u128) -> Vec<u8> {
         ink_input("new", u256(deposit))
     }
@@ -208,6 +210,11 @@ pub mod groups {
 /// Call data of the anchors contract's messages.
 pub mod anchors {
     use super::*;
+
+    /// `new()`, the constructor.
+    pub fn new() -> Vec<u8> {
+        ink_input("new", ())
+    }
 
     /// `anchor(seq, root, leaf_count) -> Result<(), Error>`
     pub fn anchor(seq: u64, root: &[u8; 32], leaf_count: u64) -> Vec<u8> {

@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod db;
+pub mod deploy;
 pub mod node;
 
 use std::future::Future;

@@ -285,8 +285,9 @@ impl Chain {
         let best = self.best_block().await?;
         let mapped = self.api.storage().at(best).fetch(&query).await?;
         if mapped.is_none() {
+            // Finalized: dry runs on the finalized block (queries) need it too.
             let tx = node::tx().revive().map_account();
-            self.submit(&tx, signer, Finality::InBlock).await?;
+            self.submit(&tx, signer, Finality::Finalized).await?;
         }
         Ok(())
     }

@@ -1,0 +1,470 @@
+//! The relay against a real ink-node with the four contracts deployed, on
+//! SQLite and on PostgreSQL: access decisions follow on-chain identities
+//! and group roles, a removal on chain reaches the relay's decisions once
+//! its block is finalized, and anchoring yields proofs that verify against
+//! the root read back from the anchors contract.
+// Helpers outside #[test] functions unwrap too: a failure is the test failing.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use http_body_util::BodyExt;
+use inkpost_relay::anchor::{AnchorSettings, Anchorer};
+use inkpost_relay::api::envelopes::{EnvelopePage, ProofView, SubmitResponse};
+use inkpost_relay::api::{AppState, ErrorBody, Limits, app};
+use inkpost_relay::chain_view::{ChainView, Contracts};
+use inkpost_relay::clock::now_ms;
+use inkpost_relay::store::Store;
+use inkpost_sdk::auth::RequestAuth;
+use inkpost_sdk::chain::{Chain, Finality, Sr25519Signer};
+use inkpost_sdk::contracts::{Anchor, AnchoredBatch, GroupState, Role, anchors, groups, identity};
+use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
+use inkpost_sdk::ids::{
+    ClientMsgId, ConversationId, DirectId, Epoch, GroupId, KeyVersion, MessageId,
+};
+use inkpost_sdk::keys::Identity;
+use inkpost_sdk::merkle::Proof;
+use inkpost_tests::db::{Kind, TestDatabase};
+use inkpost_tests::deploy::{DEPOSIT, Deployment};
+use inkpost_tests::node::TestNode;
+use inkpost_tests::within;
+use tower::ServiceExt;
+
+fn signer(uri: &str) -> Sr25519Signer {
+    Sr25519Signer::new(Identity::from_suri(uri).unwrap())
+}
+
+/// Sends a contract call and checks that the message returned `Ok`.
+async fn call_ok(
+    chain: &Chain,
+    who: &Sr25519Signer,
+    contract: inkpost_sdk::ids::Address,
+    value: u128,
+    input: Vec<u8>,
+) -> Vec<u8> {
+    let outcome = chain
+        .call(who, contract, value, &input, Finality::Finalized)
+        .await
+        .unwrap();
+    let data = outcome.dry_run.data;
+    assert_eq!(
+        data.get(..2),
+        Some(&[0u8, 0][..]),
+        "message returned Err: {data:?}"
+    );
+    data
+}
+
+struct World {
+    _node: TestNode,
+    chain: Chain,
+    deployment: Deployment,
+    group: GroupId,
+    relay: Sr25519Signer,
+}
+
+/// A node with the contracts deployed; Alice, Bob, Charlie and Eve
+/// registered; Alice's group with Bob (member) and Charlie (reader).
+async fn world() -> World {
+    let node = TestNode::start().unwrap_or_else(|error| panic!("{error}"));
+    let chain = within(60, "connect to ink-node", Chain::connect(node.url()))
+        .await
+        .unwrap();
+    let alice = signer("//Alice");
+    let deployment = within(
+        300,
+        "deploy the contracts",
+        Deployment::deploy(&chain, &alice),
+    )
+    .await
+    .unwrap();
+    for (uri, handle) in [
+        ("//Alice", "alice"),
+        ("//Bob", "bob"),
+        ("//Charlie", "charlie"),
+        ("//Eve", "eve"),
+    ] {
+        let who = signer(uri);
+        chain.map_account(&who).await.unwrap();
+        let me = who.identity();
+        let input = identity::register(handle, &me.account_id(), &me.encryption_key(KeyVersion(1)));
+        call_ok(&chain, &who, deployment.identity, DEPOSIT, input).await;
+    }
+    let created = call_ok(&chain, &alice, deployment.groups, 0, groups::create_group()).await;
+    let group = GroupId(u64::from_le_bytes(created[2..10].try_into().unwrap()));
+    for (uri, role) in [("//Bob", Role::Member), ("//Charlie", Role::Reader)] {
+        let who = signer(uri).identity().address();
+        call_ok(
+            &chain,
+            &alice,
+            deployment.groups,
+            0,
+            groups::add_member(group, &who, role),
+        )
+        .await;
+    }
+    let relay = signer("//Ferdie");
+    chain.map_account(&relay).await.unwrap();
+    World {
+        _node: node,
+        chain,
+        deployment,
+        group,
+        relay,
+    }
+}
+
+async fn epoch_of(world: &World) -> u64 {
+    let me = world.relay.identity().account_id();
+    let state: Option<GroupState> = world
+        .chain
+        .query(&me, world.deployment.groups, &groups::group(world.group))
+        .await
+        .unwrap();
+    state.unwrap().epoch
+}
+
+fn recipient(identity: &Identity) -> Recipient {
+    Recipient {
+        account: identity.account_id(),
+        key: identity.encryption_key(KeyVersion(1)),
+        key_version: KeyVersion(1),
+    }
+}
+
+fn message(from: &str, conversation: ConversationId, epoch: u64, to: &[&str], n: u8) -> Envelope {
+    let sender = Identity::from_suri(from).unwrap();
+    let recipients: Vec<_> = to
+        .iter()
+        .map(|uri| recipient(&Identity::from_suri(uri).unwrap()))
+        .collect();
+    let draft = Draft {
+        conversation,
+        epoch: Epoch(epoch),
+        sent_at_ms: now_ms(),
+        client_msg_id: ClientMsgId([n; 16]),
+    };
+    Envelope::seal(
+        &sender,
+        draft,
+        &recipients,
+        format!("message {n}").as_bytes(),
+    )
+    .unwrap()
+}
+
+async fn request(
+    router: &Router,
+    who: &str,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Vec<u8>) {
+    let identity = Identity::from_suri(who).unwrap();
+    let auth = RequestAuth::sign(&identity, method, path, &body, now_ms());
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, auth.to_header())
+        .body(Body::from(body))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    (
+        status,
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+}
+
+async fn submit(router: &Router, who: &str, envelope: &Envelope) -> (StatusCode, Vec<u8>) {
+    request(router, who, "POST", "/v1/envelopes", envelope.to_bytes()).await
+}
+
+fn error_code(body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorBody>(body)
+        .unwrap_or_else(|_| panic!("not an error body: {}", String::from_utf8_lossy(body)))
+        .error
+}
+
+fn expect(answer: (StatusCode, Vec<u8>), status: StatusCode, code: &str) {
+    assert_eq!(
+        (answer.0, error_code(&answer.1).as_str()),
+        (status, code),
+        "{}",
+        String::from_utf8_lossy(&answer.1)
+    );
+}
+
+async fn run(kind: Kind) {
+    let world = within(600, "set up the chain", world()).await;
+    let database = TestDatabase::new(kind).await;
+    let store = Store::connect(&database.url, 4).await.unwrap();
+    let view = ChainView::new(
+        world.chain.clone(),
+        Contracts {
+            identity: world.deployment.identity,
+            groups: world.deployment.groups,
+        },
+        world.relay.identity().account_id(),
+    );
+    let follower = {
+        let view = view.clone();
+        tokio::spawn(async move {
+            loop {
+                let error = view.follow().await;
+                tracing_error(&error);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    };
+    within(30, "follow finalized blocks", async {
+        while !view.is_following() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let router = app(AppState {
+        store: store.clone(),
+        view: view.clone(),
+        relay: Arc::new(world.relay.identity().clone()),
+        limits: Limits::default(),
+    });
+    let group = ConversationId::Group(world.group);
+    let epoch = epoch_of(&world).await;
+    let members = ["//Alice", "//Bob", "//Charlie"];
+
+    // Given Alice, the owner, posts to the group at its current epoch
+    let first = message("//Alice", group, epoch, &members, 1);
+    let (status, body) = submit(&router, "//Alice", &first).await;
+    // Then the relay stores it and signs a receipt for sequence 1
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let receipt = serde_json::from_slice::<SubmitResponse>(&body)
+        .unwrap()
+        .receipt;
+    receipt.verify().unwrap();
+    assert_eq!((receipt.message_id, receipt.seq), (first.id(), 1));
+    assert_eq!(receipt.relay, world.relay.identity().account_id());
+    // And a retry answers the original receipt, storing nothing new
+    let (status, body) = submit(&router, "//Alice", &first).await;
+    assert_eq!(status, StatusCode::OK);
+    let retry = serde_json::from_slice::<SubmitResponse>(&body).unwrap();
+    assert!(retry.duplicate);
+    assert_eq!(retry.receipt.seq, 1);
+
+    // A member writes; a reader may not, but reads both messages
+    let (status, _) = submit(
+        &router,
+        "//Bob",
+        &message("//Bob", group, epoch, &members, 2),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let answer = submit(
+        &router,
+        "//Charlie",
+        &message("//Charlie", group, epoch, &members, 3),
+    )
+    .await;
+    expect(answer, StatusCode::FORBIDDEN, "forbidden");
+    let list = format!("/v1/conversations/{group}/envelopes");
+    let (status, body) = request(&router, "//Charlie", "GET", &list, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let page: EnvelopePage = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        page.envelopes.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let stored = BASE64.decode(&page.envelopes[0].envelope).unwrap();
+    let opened = Envelope::from_bytes(&stored)
+        .unwrap()
+        .open(&Identity::from_suri("//Charlie").unwrap())
+        .unwrap();
+    assert_eq!(opened, b"message 1");
+
+    // Outsiders: Eve is registered but not a member, Dave is not registered
+    let answer = request(&router, "//Eve", "GET", &list, Vec::new()).await;
+    expect(answer, StatusCode::FORBIDDEN, "forbidden");
+    let answer = submit(
+        &router,
+        "//Eve",
+        &message("//Eve", group, epoch, &members, 4),
+    )
+    .await;
+    expect(answer, StatusCode::FORBIDDEN, "forbidden");
+    let answer = submit(
+        &router,
+        "//Dave",
+        &message("//Dave", group, epoch, &members, 5),
+    )
+    .await;
+    expect(answer, StatusCode::FORBIDDEN, "forbidden");
+
+    // A stale epoch and an unknown group
+    let answer = submit(
+        &router,
+        "//Alice",
+        &message("//Alice", group, epoch + 1, &members, 6),
+    )
+    .await;
+    expect(answer, StatusCode::CONFLICT, "stale_epoch");
+    let nowhere = ConversationId::Group(GroupId(world.group.0 + 1_000));
+    let answer = submit(
+        &router,
+        "//Alice",
+        &message("//Alice", nowhere, 0, &members, 7),
+    )
+    .await;
+    expect(answer, StatusCode::NOT_FOUND, "not_found");
+
+    // Direct messages need both parties registered
+    let [alice, bob, dave] =
+        ["//Alice", "//Bob", "//Dave"].map(|uri| Identity::from_suri(uri).unwrap().account_id());
+    let to_bob = ConversationId::Direct(DirectId::between(&alice, &bob));
+    let (status, _) = submit(
+        &router,
+        "//Alice",
+        &message("//Alice", to_bob, 0, &["//Bob"], 8),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let to_dave = ConversationId::Direct(DirectId::between(&alice, &dave));
+    let answer = submit(
+        &router,
+        "//Alice",
+        &message("//Alice", to_dave, 0, &["//Dave"], 9),
+    )
+    .await;
+    expect(answer, StatusCode::FORBIDDEN, "forbidden");
+
+    // When Alice removes Bob on chain and the removal's block is finalized
+    let bob_address = Identity::from_suri("//Bob").unwrap().address();
+    call_ok(
+        &world.chain,
+        &signer("//Alice"),
+        world.deployment.groups,
+        0,
+        groups::remove_member(world.group, &bob_address),
+    )
+    .await;
+    let removed_in = world.chain.finalized_number().await.unwrap();
+    within(30, "the relay applies the finalized removal", async {
+        while view.applied_through() < removed_in {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    // Then Bob can neither write nor read, and the old epoch is stale
+    let new_epoch = epoch_of(&world).await;
+    assert!(new_epoch > epoch);
+    let answer = submit(
+        &router,
+        "//Bob",
+        &message("//Bob", group, new_epoch, &["//Alice", "//Charlie"], 10),
+    )
+    .await;
+    expect(answer, StatusCode::FORBIDDEN, "forbidden");
+    let answer = request(&router, "//Bob", "GET", &list, Vec::new()).await;
+    expect(answer, StatusCode::FORBIDDEN, "forbidden");
+    let answer = submit(
+        &router,
+        "//Alice",
+        &message("//Alice", group, epoch, &members, 11),
+    )
+    .await;
+    expect(answer, StatusCode::CONFLICT, "stale_epoch");
+
+    // When the relay anchors what it stored
+    let proof_path = format!("/v1/envelopes/{}/proof", first.id());
+    let (_, body) = request(&router, "//Alice", "GET", &proof_path, Vec::new()).await;
+    assert_eq!(
+        serde_json::from_slice::<ProofView>(&body).unwrap(),
+        ProofView::Pending
+    );
+    let anchorer = Anchorer::new(
+        store.clone(),
+        world.chain.clone(),
+        world.relay.clone(),
+        world.deployment.anchors,
+        AnchorSettings {
+            interval: Duration::from_secs(1),
+            max_leaves: 1_000,
+        },
+    );
+    within(120, "anchor a batch", anchorer.tick())
+        .await
+        .unwrap();
+
+    // Then each message's proof verifies against the root the chain holds
+    let (status, body) = request(&router, "//Alice", "GET", &proof_path, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let ProofView::Anchored {
+        root, proof, batch, ..
+    } = serde_json::from_slice(&body).unwrap()
+    else {
+        panic!("still pending: {}", String::from_utf8_lossy(&body));
+    };
+    let me = world.relay.identity().account_id();
+    let relay_address = world.relay.identity().address();
+    let on_chain: Option<AnchoredBatch> = world
+        .chain
+        .query(
+            &me,
+            world.deployment.anchors,
+            &anchors::batch(&relay_address, batch.seq.0),
+        )
+        .await
+        .unwrap();
+    let on_chain = on_chain.expect("the batch is on chain");
+    assert_eq!(format!("0x{}", hex::encode(on_chain.root)), root);
+    assert_eq!(on_chain.leaf_count, 3);
+    assert_eq!(u64::from(on_chain.block), batch.block_number.unwrap());
+    let proof = Proof::from_bytes(&BASE64.decode(proof).unwrap()).unwrap();
+    proof.verify(&on_chain.root, &first.id()).unwrap();
+    // (and it is bound to that message id)
+    assert!(proof.verify(&on_chain.root, &MessageId([0; 32])).is_err());
+    let lookup: Option<Anchor> = world
+        .chain
+        .query(
+            &me,
+            world.deployment.anchors,
+            &anchors::lookup(&on_chain.root),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        lookup.map(|anchor| (anchor.submitter, anchor.seq)),
+        Some((relay_address, Some(batch.seq.0)))
+    );
+    follower.abort();
+}
+
+fn tracing_error(error: &inkpost_sdk::chain::ChainError) {
+    eprintln!("chain view stopped following: {error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_on_chain_with_sqlite() {
+    run(Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_on_chain_with_postgres() {
+    run(Kind::Postgres).await;
+}
