@@ -18,5 +18,6 @@ pub mod api;
 pub mod chain_view;
 pub mod clock;
 pub mod config;
+pub mod rate_limit;
 pub mod server;
 pub mod store;

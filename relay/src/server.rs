@@ -4,7 +4,6 @@
 //! first, then the anchoring worker flushes what was accepted.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use inkpost_sdk::chain::{Chain, ChainError, Sr25519Signer};
@@ -124,16 +123,15 @@ pub async fn serve(
         tokio::spawn(anchorer.run(stop_rx.clone()))
     });
 
-    let state = AppState {
-        store,
-        view,
-        relay: Arc::new(identity),
-        limits: Limits {
-            max_envelope_bytes: config.max_envelope_bytes,
-            max_clock_skew_ms: config.max_clock_skew_secs.saturating_mul(1000),
-            ..Limits::default()
-        },
+    let limits = Limits {
+        max_envelope_bytes: config.max_envelope_bytes,
+        max_clock_skew_ms: config.max_clock_skew_secs.saturating_mul(1000),
+        rate_per_identity: config.rate_per_identity,
+        rate_per_ip: config.rate_per_ip,
+        rate_burst: config.rate_burst,
+        ..Limits::default()
     };
+    let state = AppState::new(store, view, identity, limits);
     tracing::info!(
         listen = %listener.local_addr().map_err(ServerError::Serve)?,
         database = %config.database_url,

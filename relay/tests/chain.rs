@@ -6,7 +6,6 @@
 // Helpers outside #[test] functions unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -235,12 +234,12 @@ async fn run(kind: Kind) {
         }
     })
     .await;
-    let router = app(AppState {
-        store: store.clone(),
-        view: view.clone(),
-        relay: Arc::new(world.relay.identity().clone()),
-        limits: Limits::default(),
-    });
+    let router = app(AppState::new(
+        store.clone(),
+        view.clone(),
+        world.relay.identity().clone(),
+        Limits::default(),
+    ));
     let group = ConversationId::Group(world.group);
     let epoch = epoch_of(&world).await;
     let members = ["//Alice", "//Bob", "//Charlie"];

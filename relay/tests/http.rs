@@ -10,10 +10,11 @@
 // Helpers outside #[test] functions unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use inkpost_relay::api::{AppState, ErrorBody, Limits, app};
@@ -37,6 +38,14 @@ struct Relay {
 }
 
 async fn relay(kind: Kind, chain: &Chain) -> Relay {
+    let limits = Limits {
+        max_envelope_bytes: 4 * 1024,
+        ..Limits::default()
+    };
+    relay_with(kind, chain, limits).await
+}
+
+async fn relay_with(kind: Kind, chain: &Chain, limits: Limits) -> Relay {
     let database = TestDatabase::new(kind).await;
     let store = Store::connect(&database.url, 4).await.unwrap();
     let relay = Identity::from_suri("//Ferdie").unwrap();
@@ -45,17 +54,8 @@ async fn relay(kind: Kind, chain: &Chain) -> Relay {
         groups: Address([2; 20]),
     };
     let view = ChainView::new(chain.clone(), contracts, relay.account_id());
-    let state = AppState {
-        store: store.clone(),
-        view,
-        relay: Arc::new(relay),
-        limits: Limits {
-            max_envelope_bytes: 4 * 1024,
-            ..Limits::default()
-        },
-    };
     Relay {
-        router: app(state),
+        router: app(AppState::new(store.clone(), view, relay, limits)),
         store,
         _database: database,
     }
@@ -300,6 +300,55 @@ async fn service_routes_answer(relay: &Relay) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+async fn rate_limits_answer_429_with_retry_after(kind: Kind, chain: &Chain) {
+    let limits = Limits {
+        rate_per_identity: 0.01,
+        rate_per_ip: 0.01,
+        rate_burst: 2.0,
+        ..Limits::default()
+    };
+    let relay = relay_with(kind, chain, limits).await;
+    let path = format!("/v1/envelopes/{}", direct_envelope().id());
+
+    // Alice's burst of two passes (to a 404), her third request is refused
+    for _ in 0..2 {
+        let request = signed(&alice(), "GET", &path, Vec::new());
+        expect_error(&relay, request, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    let response = relay
+        .router
+        .clone()
+        .oneshot(signed(&alice(), "GET", &path, Vec::new()))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // One token per 100 s at 0.01/s.
+    assert!((99..=100).contains(&retry_after), "{retry_after}");
+    // Bob has a bucket of his own
+    let request = signed(&bob(), "GET", &path, Vec::new());
+    expect_error(&relay, request, StatusCode::NOT_FOUND, "not_found").await;
+
+    // Per client address, when the server knows it
+    let router = relay
+        .router
+        .clone()
+        .layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 7], 4000))));
+    for expected in [
+        StatusCode::OK,
+        StatusCode::OK,
+        StatusCode::TOO_MANY_REQUESTS,
+    ] {
+        let request = Request::get("/health").body(Body::empty()).unwrap();
+        let status = router.clone().oneshot(request).await.unwrap().status();
+        assert_eq!(status, expected);
+    }
+}
+
 async fn run_all(kind: Kind) {
     let node = TestNode::start().unwrap_or_else(|error| panic!("{error}"));
     let chain = within(60, "connect to ink-node", Chain::connect(node.url()))
@@ -310,6 +359,7 @@ async fn run_all(kind: Kind) {
     a_replayed_request_is_refused(&relay).await;
     a_stranger_cannot_read_a_direct_conversation(&relay).await;
     service_routes_answer(&relay).await;
+    rate_limits_answer_429_with_retry_after(kind, &chain).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,8 @@
 //! timestamp and nonce (see `inkpost_sdk::auth`), refuses stale timestamps
 //! and nonces the account used before, and hands the verified body on.
 
+use std::time::Instant;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
@@ -75,6 +77,11 @@ impl FromRequest<AppState> for Signed {
         {
             return Err(ApiError::ReplayedNonce);
         }
+        state
+            .rate_limits
+            .per_identity
+            .check(&auth.account, Instant::now())
+            .map_err(ApiError::rate_limited)?;
         Ok(Self {
             account: auth.account,
             body,

@@ -91,6 +91,15 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A refusal by a rate limit that frees up after `wait`.
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        Self::RateLimited {
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();

@@ -19,11 +19,18 @@ pub mod error;
 pub mod service;
 pub mod state;
 
+use std::net::SocketAddr;
+use std::time::Instant;
+
 use axum::Router;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
 
 pub use error::{ApiError, ErrorBody};
-pub use state::{AppState, Limits};
+pub use state::{AppState, Limits, RateLimits};
 
 /// The relay's router.
 pub fn app(state: AppState) -> Router {
@@ -38,5 +45,33 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/batches", get(service::batches))
         .route("/health", get(service::health))
         .route("/ready", get(service::ready))
+        .layer(middleware::from_fn_with_state(state.clone(), per_ip_limit))
         .with_state(state)
+}
+
+/// Refuses a client IP address over its rate. The address comes from
+/// `into_make_service_with_connect_info` (or a test's `MockConnectInfo`);
+/// without one only identities are limited.
+async fn per_ip_limit(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let extensions = request.extensions();
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| *peer)
+        .or_else(|| {
+            extensions
+                .get::<MockConnectInfo<SocketAddr>>()
+                .map(|MockConnectInfo(peer)| *peer)
+        });
+    if let Some(peer) = peer {
+        state
+            .rate_limits
+            .per_ip
+            .check(&peer.ip(), Instant::now())
+            .map_err(ApiError::rate_limited)?;
+    }
+    Ok(next.run(request).await)
 }

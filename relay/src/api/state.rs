@@ -1,10 +1,13 @@
 //! What every route shares.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use inkpost_sdk::ids::AccountId;
 use inkpost_sdk::keys::Identity;
 
 use crate::chain_view::ChainView;
+use crate::rate_limit::RateLimiter;
 use crate::store::Store;
 
 /// Limits the API enforces.
@@ -16,6 +19,12 @@ pub struct Limits {
     pub max_clock_skew_ms: u64,
     /// Most envelopes or batches in one page.
     pub max_page: u32,
+    /// Signed requests per second each identity may sustain.
+    pub rate_per_identity: f64,
+    /// Requests per second each client IP address may sustain.
+    pub rate_per_ip: f64,
+    /// Requests allowed at once above the sustained rates.
+    pub rate_burst: f64,
 }
 
 impl Default for Limits {
@@ -24,6 +33,9 @@ impl Default for Limits {
             max_envelope_bytes: 64 * 1024,
             max_clock_skew_ms: 60_000,
             max_page: 500,
+            rate_per_identity: 50.0,
+            rate_per_ip: 200.0,
+            rate_burst: 100.0,
         }
     }
 }
@@ -39,4 +51,31 @@ pub struct AppState {
     pub relay: Arc<Identity>,
     /// The limits.
     pub limits: Limits,
+    /// Token buckets per identity and per client IP address.
+    pub rate_limits: Arc<RateLimits>,
+}
+
+/// The API's rate limiters.
+#[derive(Debug)]
+pub struct RateLimits {
+    /// Per signing identity (checked once the signature is verified).
+    pub per_identity: RateLimiter<AccountId>,
+    /// Per client IP address (checked first, for every request).
+    pub per_ip: RateLimiter<IpAddr>,
+}
+
+impl AppState {
+    /// The state of a relay with these parts and limits.
+    pub fn new(store: Store, view: ChainView, relay: Identity, limits: Limits) -> Self {
+        Self {
+            store,
+            view,
+            relay: Arc::new(relay),
+            limits,
+            rate_limits: Arc::new(RateLimits {
+                per_identity: RateLimiter::new(limits.rate_per_identity, limits.rate_burst),
+                per_ip: RateLimiter::new(limits.rate_per_ip, limits.rate_burst),
+            }),
+        }
+    }
 }
