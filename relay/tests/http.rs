@@ -292,6 +292,37 @@ async fn service_routes_answer(relay: &Relay) {
         .unwrap();
     expect_error(relay, request, StatusCode::BAD_REQUEST, "bad_request").await;
 
+    // The OpenAPI document names every route and every error code.
+    let request = Request::get("/openapi.yaml").body(Body::empty()).unwrap();
+    let (status, body) = send(relay, request).await;
+    assert_eq!(status, StatusCode::OK);
+    let document = String::from_utf8(body).unwrap();
+    for route in [
+        "/v1/envelopes:",
+        "/v1/envelopes/{id}:",
+        "/v1/envelopes/{id}/proof:",
+        "/v1/conversations/{conversation}/envelopes:",
+        "/v1/batches:",
+        "/health:",
+        "/ready:",
+    ] {
+        assert!(document.contains(route), "{route} is not documented");
+    }
+    for code in [
+        "bad_request",
+        "too_large",
+        "unauthenticated",
+        "stale_request",
+        "replayed_nonce",
+        "forbidden",
+        "stale_epoch",
+        "not_found",
+        "rate_limited",
+        "unavailable",
+    ] {
+        assert!(document.contains(code), "{code} is not documented");
+    }
+
     let (status, _) = send(
         relay,
         Request::get("/v2/nothing").body(Body::empty()).unwrap(),

@@ -11,6 +11,7 @@
 //! | `GET /v1/conversations/{conversation}/envelopes?after=&limit=&peer=` | reader | a page |
 //! | `GET /v1/batches?after=&limit=` | – | anchored batches |
 //! | `GET /health`, `GET /ready` | – | liveness, readiness |
+//! | `GET /openapi.yaml` | – | the OpenAPI document (`relay/openapi.yaml`) |
 
 pub mod access;
 pub mod auth;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/batches", get(service::batches))
         .route("/health", get(service::health))
         .route("/ready", get(service::ready))
+        .route("/openapi.yaml", get(service::openapi))
         .layer(middleware::from_fn_with_state(state.clone(), per_ip_limit))
         .with_state(state)
 }

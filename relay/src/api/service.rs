@@ -63,3 +63,14 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness
     };
     (status, Json(readiness))
 }
+
+/// The API's OpenAPI document.
+pub const OPENAPI: &str = include_str!("../../openapi.yaml");
+
+/// `GET /openapi.yaml`.
+pub async fn openapi() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/yaml")],
+        OPENAPI,
+    )
+}
