@@ -18,6 +18,7 @@ pub mod api;
 pub mod chain_view;
 pub mod clock;
 pub mod config;
+pub mod metrics;
 pub mod rate_limit;
 pub mod server;
 pub mod store;

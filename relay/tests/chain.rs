@@ -451,6 +451,36 @@ async fn run(kind: Kind) {
         lookup.map(|anchor| (anchor.submitter, anchor.seq)),
         Some((relay_address, Some(batch.seq.0)))
     );
+    // And the metrics tell what happened
+    let response = router
+        .clone()
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    for line in [
+        "inkpost_relay_envelopes_stored_total 3",
+        "inkpost_relay_envelopes_duplicate_total 1",
+        "inkpost_relay_envelopes 3",
+        "inkpost_relay_envelopes_unbatched 0",
+        "inkpost_relay_batches{state=\"anchored\"} 1",
+        "inkpost_relay_chain_following 1",
+        "inkpost_relay_http_responses_total{status=\"201\"} 3",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in\n{text}"
+        );
+    }
     follower.abort();
 }
 

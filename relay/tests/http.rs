@@ -305,6 +305,7 @@ async fn service_routes_answer(relay: &Relay) {
         "/v1/batches:",
         "/health:",
         "/ready:",
+        "/metrics:",
     ] {
         assert!(document.contains(route), "{route} is not documented");
     }

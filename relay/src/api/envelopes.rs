@@ -146,8 +146,14 @@ pub async fn submit(
         })
         .await?;
     let (status, stored, duplicate) = match insert {
-        Insert::Stored(stored) => (StatusCode::CREATED, stored, false),
-        Insert::Duplicate(stored) => (StatusCode::OK, stored, true),
+        Insert::Stored(stored) => {
+            state.metrics.stored();
+            (StatusCode::CREATED, stored, false)
+        }
+        Insert::Duplicate(stored) => {
+            state.metrics.duplicate();
+            (StatusCode::OK, stored, true)
+        }
     };
     let receipt = Receipt::issue(
         &state.relay,

@@ -12,6 +12,7 @@
 //! | `GET /v1/batches?after=&limit=` | – | anchored batches |
 //! | `GET /health`, `GET /ready` | – | liveness, readiness |
 //! | `GET /openapi.yaml` | – | the OpenAPI document (`relay/openapi.yaml`) |
+//! | `GET /metrics` | – | Prometheus metrics |
 
 pub mod access;
 pub mod auth;
@@ -47,7 +48,12 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(service::health))
         .route("/ready", get(service::ready))
         .route("/openapi.yaml", get(service::openapi))
+        .route("/metrics", get(service::metrics))
         .layer(middleware::from_fn_with_state(state.clone(), per_ip_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_response,
+        ))
         .with_state(state)
 }
 
@@ -76,4 +82,11 @@ async fn per_ip_limit(
             .map_err(ApiError::rate_limited)?;
     }
     Ok(next.run(request).await)
+}
+
+/// Counts every response by status (rate-limit refusals included).
+async fn count_response(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    state.metrics.response(response.status().as_u16());
+    response
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::envelopes::BatchView;
 use super::error::ApiError;
 use super::state::AppState;
+use crate::metrics::Gauges;
 
 /// Query of `GET /v1/batches`.
 #[derive(Debug, Deserialize)]
@@ -72,5 +73,23 @@ pub async fn openapi() -> ([(axum::http::HeaderName, &'static str); 1], &'static
     (
         [(axum::http::header::CONTENT_TYPE, "application/yaml")],
         OPENAPI,
+    )
+}
+
+/// `GET /metrics`: Prometheus text exposition.
+pub async fn metrics(
+    State(state): State<AppState>,
+) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    let gauges = Gauges {
+        store: state.store.stats().await.ok(),
+        following: state.view.is_following(),
+        applied_through: state.view.applied_through(),
+    };
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.metrics.render(&gauges),
     )
 }

@@ -7,6 +7,7 @@ use inkpost_sdk::ids::AccountId;
 use inkpost_sdk::keys::Identity;
 
 use crate::chain_view::ChainView;
+use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
 
@@ -53,6 +54,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Token buckets per identity and per client IP address.
     pub rate_limits: Arc<RateLimits>,
+    /// Counters for `GET /metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The API's rate limiters.
@@ -76,6 +79,7 @@ impl AppState {
                 per_identity: RateLimiter::new(limits.rate_per_identity, limits.rate_burst),
                 per_ip: RateLimiter::new(limits.rate_per_ip, limits.rate_burst),
             }),
+            metrics: Arc::default(),
         }
     }
 }

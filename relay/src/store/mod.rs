@@ -132,6 +132,19 @@ pub enum ProofState {
     },
 }
 
+/// Counts for monitoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Envelopes stored.
+    pub envelopes: u64,
+    /// Envelopes not yet in a batch.
+    pub unbatched: u64,
+    /// Batches formed.
+    pub batches: u64,
+    /// Batches seen finalized on chain.
+    pub anchored_batches: u64,
+}
+
 /// The relay's database.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -196,6 +209,27 @@ impl Store {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Counts for monitoring.
+    pub async fn stats(&self) -> Result<StoreStats, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM envelopes), \
+                    (SELECT COUNT(*) FROM envelopes WHERE batch_seq IS NULL), \
+                    (SELECT COUNT(*) FROM batches), \
+                    (SELECT COUNT(*) FROM batches WHERE block_number IS NOT NULL)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let count = |index: usize| -> Result<u64, StoreError> {
+            Ok(row.try_get::<i64, _>(index)?.max(0) as u64)
+        };
+        Ok(StoreStats {
+            envelopes: count(0)?,
+            unbatched: count(1)?,
+            batches: count(2)?,
+            anchored_batches: count(3)?,
+        })
     }
 
     /// Checks the database answers.
