@@ -15,7 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http_body_util::BodyExt;
 use inkpost_relay::anchor::{AnchorSettings, Anchorer};
-use inkpost_relay::api::envelopes::{EnvelopePage, ProofView, SubmitResponse};
+use inkpost_relay::api::envelopes::{EnvelopePage, EnvelopeView, ProofView, SubmitResponse};
 use inkpost_relay::api::{AppState, ErrorBody, Limits, app};
 use inkpost_relay::chain_view::{ChainView, Contracts};
 use inkpost_relay::clock::now_ms;
@@ -191,6 +191,60 @@ async fn submit(router: &Router, who: &str, envelope: &Envelope) -> (StatusCode,
     request(router, who, "POST", "/v1/envelopes", envelope.to_bytes()).await
 }
 
+/// Reads Server-Sent Events from a response body.
+struct Events {
+    body: Body,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(router: &Router, who: &str, path: &str) -> Self {
+        let identity = Identity::from_suri(who).unwrap();
+        let auth = RequestAuth::sign(&identity, "GET", path, &[], now_ms());
+        let request = Request::get(path)
+            .header(header::AUTHORIZATION, auth.to_header())
+            .body(Body::empty())
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        Self {
+            body: response.into_body(),
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event's name and data (keep-alive comments skipped), or
+    /// `None` when the stream ended.
+    async fn next(&mut self) -> Option<(String, String)> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let raw: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    raw.lines()
+                        .find_map(|line| line.strip_prefix(name))
+                        .map(|value| value.trim_start().to_owned())
+                };
+                if let Some(event) = field("event:") {
+                    return Some((event, field("data:").unwrap_or_default()));
+                }
+                continue;
+            }
+            let frame = within(30, "the next event", self.body.frame())
+                .await?
+                .unwrap();
+            if let Ok(data) = frame.into_data() {
+                self.buffer.push_str(std::str::from_utf8(&data).unwrap());
+            }
+        }
+    }
+
+    async fn next_envelope(&mut self) -> EnvelopeView {
+        let (event, data) = self.next().await.expect("an event");
+        assert_eq!(event, "envelope", "{data}");
+        serde_json::from_str(&data).unwrap()
+    }
+}
+
 fn error_code(body: &[u8]) -> String {
     serde_json::from_slice::<ErrorBody>(body)
         .unwrap_or_else(|_| panic!("not an error body: {}", String::from_utf8_lossy(body)))
@@ -352,6 +406,20 @@ async fn run(kind: Kind) {
     .await;
     expect(answer, StatusCode::FORBIDDEN, "forbidden");
 
+    // Bob follows the group live: a message stored after he connected
+    // reaches him
+    let mut bob_stream = Events::open(
+        &router,
+        "//Bob",
+        &format!("/v1/conversations/{group}/stream?after=2"),
+    )
+    .await;
+    let live = message("//Alice", group, epoch, &members, 12);
+    let (status, _) = submit(&router, "//Alice", &live).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let streamed = bob_stream.next_envelope().await;
+    assert_eq!((streamed.id, streamed.seq), (live.id(), 3));
+
     // When Alice removes Bob on chain and the removal's block is finalized
     let bob_address = Identity::from_suri("//Bob").unwrap().address();
     call_ok(
@@ -388,6 +456,10 @@ async fn run(kind: Kind) {
     )
     .await;
     expect(answer, StatusCode::CONFLICT, "stale_epoch");
+    // And his live stream is revoked and ends
+    let (event, _) = bob_stream.next().await.expect("an event");
+    assert_eq!(event, "revoked");
+    assert!(bob_stream.next().await.is_none());
 
     // When the relay anchors what it stored
     let proof_path = format!("/v1/envelopes/{}/proof", first.id());
@@ -432,7 +504,7 @@ async fn run(kind: Kind) {
         .unwrap();
     let on_chain = on_chain.expect("the batch is on chain");
     assert_eq!(format!("0x{}", hex::encode(on_chain.root)), root);
-    assert_eq!(on_chain.leaf_count, 3);
+    assert_eq!(on_chain.leaf_count, 4);
     assert_eq!(u64::from(on_chain.block), batch.block_number.unwrap());
     let proof = Proof::from_bytes(&BASE64.decode(proof).unwrap()).unwrap();
     proof.verify(&on_chain.root, &first.id()).unwrap();
@@ -468,13 +540,13 @@ async fn run(kind: Kind) {
     )
     .unwrap();
     for line in [
-        "inkpost_relay_envelopes_stored_total 3",
+        "inkpost_relay_envelopes_stored_total 4",
         "inkpost_relay_envelopes_duplicate_total 1",
-        "inkpost_relay_envelopes 3",
+        "inkpost_relay_envelopes 4",
         "inkpost_relay_envelopes_unbatched 0",
         "inkpost_relay_batches{state=\"anchored\"} 1",
         "inkpost_relay_chain_following 1",
-        "inkpost_relay_http_responses_total{status=\"201\"} 3",
+        "inkpost_relay_http_responses_total{status=\"201\"} 4",
     ] {
         assert!(
             text.lines().any(|l| l == line),

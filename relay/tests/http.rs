@@ -302,6 +302,7 @@ async fn service_routes_answer(relay: &Relay) {
         "/v1/envelopes/{id}:",
         "/v1/envelopes/{id}/proof:",
         "/v1/conversations/{conversation}/envelopes:",
+        "/v1/conversations/{conversation}/stream:",
         "/v1/batches:",
         "/health:",
         "/ready:",

@@ -148,6 +148,8 @@ pub async fn submit(
     let (status, stored, duplicate) = match insert {
         Insert::Stored(stored) => {
             state.metrics.stored();
+            // No live stream listening is fine.
+            let _ = state.stored.send(stored.conversation);
             (StatusCode::CREATED, stored, false)
         }
         Insert::Duplicate(stored) => {

@@ -9,6 +9,7 @@
 //! | `GET /v1/envelopes/{id}` | reader | the envelope |
 //! | `GET /v1/envelopes/{id}/proof` | reader | inclusion proof or `pending` |
 //! | `GET /v1/conversations/{conversation}/envelopes?after=&limit=&peer=` | reader | a page |
+//! | `GET /v1/conversations/{conversation}/stream?after=&peer=` | reader | live SSE stream |
 //! | `GET /v1/batches?after=&limit=` | – | anchored batches |
 //! | `GET /health`, `GET /ready` | – | liveness, readiness |
 //! | `GET /openapi.yaml` | – | the OpenAPI document (`relay/openapi.yaml`) |
@@ -20,6 +21,7 @@ pub mod envelopes;
 pub mod error;
 pub mod service;
 pub mod state;
+pub mod stream;
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -43,6 +45,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/conversations/{conversation}/envelopes",
             get(envelopes::list),
+        )
+        .route(
+            "/v1/conversations/{conversation}/stream",
+            get(stream::stream),
         )
         .route("/v1/batches", get(service::batches))
         .route("/health", get(service::health))

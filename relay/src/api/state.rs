@@ -3,13 +3,14 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use inkpost_sdk::ids::AccountId;
+use inkpost_sdk::ids::{AccountId, ConversationId};
 use inkpost_sdk::keys::Identity;
 
 use crate::chain_view::ChainView;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
+use tokio::sync::broadcast;
 
 /// Limits the API enforces.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +57,8 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     /// Counters for `GET /metrics`.
     pub metrics: Arc<Metrics>,
+    /// Announces each newly stored envelope's conversation to live streams.
+    pub stored: broadcast::Sender<ConversationId>,
 }
 
 /// The API's rate limiters.
@@ -80,6 +83,7 @@ impl AppState {
                 per_ip: RateLimiter::new(limits.rate_per_ip, limits.rate_burst),
             }),
             metrics: Arc::default(),
+            stored: broadcast::channel(1024).0,
         }
     }
 }

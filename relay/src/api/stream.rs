@@ -1,0 +1,147 @@
+//! `GET /v1/conversations/{conversation}/stream?after=&peer=`: a live
+//! Server-Sent Events stream of a conversation's envelopes after `after`,
+//! as `event: envelope` with the envelope's JSON (`id:` is its sequence
+//! number, so a client resumes with `after=<last id>`).
+//!
+//! The stream reads from the database, so it sees what every relay sharing
+//! the database stored: it wakes when this relay stores an envelope of the
+//! conversation, and at least every poll interval. Before each read it asks
+//! the chain view again whether the caller may still read: a member removed
+//! on chain gets `event: revoked` and the stream ends.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use inkpost_sdk::ids::{AccountId, ConversationId};
+use tokio::sync::broadcast;
+
+use super::access::authorize_read;
+use super::auth::Signed;
+use super::envelopes::{EnvelopeView, ListQuery};
+use super::error::ApiError;
+use super::state::AppState;
+use crate::store::StoredEnvelope;
+
+/// How often an idle stream looks at the database for other relays' writes.
+const POLL_EVERY: Duration = Duration::from_secs(1);
+/// Envelopes read from the database at a time.
+const PAGE: u32 = 100;
+
+struct Follow {
+    state: AppState,
+    reader: AccountId,
+    conversation: ConversationId,
+    peer: Option<AccountId>,
+    after: u64,
+    queued: VecDeque<StoredEnvelope>,
+    stored: broadcast::Receiver<ConversationId>,
+    done: bool,
+}
+
+/// The stream route.
+pub async fn stream(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+    signed: Signed,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let Path(conversation) = path.map_err(|error| ApiError::BadRequest(error.body_text()))?;
+    let conversation: ConversationId = conversation
+        .parse()
+        .map_err(|error| ApiError::BadRequest(format!("{error}")))?;
+    let Query(query) = query.map_err(|error| ApiError::BadRequest(error.body_text()))?;
+    authorize_read(
+        &state.view,
+        &signed.account,
+        &conversation,
+        query.peer.as_ref(),
+    )
+    .await?;
+    let follow = Follow {
+        stored: state.stored.subscribe(),
+        state,
+        reader: signed.account,
+        conversation,
+        peer: query.peer,
+        after: query.after,
+        queued: VecDeque::new(),
+        done: false,
+    };
+    let events = futures::stream::unfold(follow, |mut follow| async move {
+        let event = follow.next_event().await?;
+        Some((Ok(event), follow))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+impl Follow {
+    /// The next event to send, or `None` when the stream ends.
+    async fn next_event(&mut self) -> Option<Event> {
+        if self.done {
+            return None;
+        }
+        loop {
+            if let Some(envelope) = self.queued.pop_front() {
+                self.after = envelope.seq;
+                let data = serde_json::to_string(&EnvelopeView::from(envelope)).ok()?;
+                return Some(
+                    Event::default()
+                        .event("envelope")
+                        .id(self.after.to_string())
+                        .data(data),
+                );
+            }
+            let allowed = authorize_read(
+                &self.state.view,
+                &self.reader,
+                &self.conversation,
+                self.peer.as_ref(),
+            )
+            .await;
+            match allowed {
+                Ok(()) => {}
+                Err(ApiError::Unavailable(_)) => {} // keep serving from what is stored
+                Err(error) => {
+                    self.done = true;
+                    return Some(Event::default().event("revoked").data(error.to_string()));
+                }
+            }
+            match self
+                .state
+                .store
+                .list(&self.conversation, self.after, PAGE)
+                .await
+            {
+                Ok(page) if !page.is_empty() => {
+                    self.queued.extend(page);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "stream: reading the database failed"),
+            }
+            self.wait().await;
+        }
+    }
+
+    /// Until this relay stores an envelope of the conversation, or the poll
+    /// interval passes.
+    async fn wait(&mut self) {
+        let deadline = tokio::time::sleep(POLL_EVERY);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return,
+                stored = self.stored.recv() => match stored {
+                    Ok(conversation) if conversation != self.conversation => continue,
+                    // Ours, lagged behind (read the database), or closed.
+                    _ => return,
+                },
+            }
+        }
+    }
+}
