@@ -21,142 +21,15 @@ use inkpost_relay::chain_view::{ChainView, Contracts};
 use inkpost_relay::clock::now_ms;
 use inkpost_relay::store::Store;
 use inkpost_sdk::auth::RequestAuth;
-use inkpost_sdk::chain::{Chain, Finality, Sr25519Signer};
-use inkpost_sdk::contracts::{Anchor, AnchoredBatch, GroupState, Role, anchors, groups, identity};
-use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
-use inkpost_sdk::ids::{
-    ClientMsgId, ConversationId, DirectId, Epoch, GroupId, KeyVersion, MessageId,
-};
+use inkpost_sdk::contracts::{Anchor, AnchoredBatch, anchors, groups};
+use inkpost_sdk::envelope::Envelope;
+use inkpost_sdk::ids::{ConversationId, DirectId, GroupId, MessageId};
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::merkle::Proof;
 use inkpost_tests::db::{Kind, TestDatabase};
-use inkpost_tests::deploy::{DEPOSIT, Deployment};
-use inkpost_tests::node::TestNode;
 use inkpost_tests::within;
+use inkpost_tests::world::{call_ok, epoch_of, message, signer, world};
 use tower::ServiceExt;
-
-fn signer(uri: &str) -> Sr25519Signer {
-    Sr25519Signer::new(Identity::from_suri(uri).unwrap())
-}
-
-/// Sends a contract call and checks that the message returned `Ok`.
-async fn call_ok(
-    chain: &Chain,
-    who: &Sr25519Signer,
-    contract: inkpost_sdk::ids::Address,
-    value: u128,
-    input: Vec<u8>,
-) -> Vec<u8> {
-    let outcome = chain
-        .call(who, contract, value, &input, Finality::Finalized)
-        .await
-        .unwrap();
-    let data = outcome.dry_run.data;
-    assert_eq!(
-        data.get(..2),
-        Some(&[0u8, 0][..]),
-        "message returned Err: {data:?}"
-    );
-    data
-}
-
-struct World {
-    _node: TestNode,
-    chain: Chain,
-    deployment: Deployment,
-    group: GroupId,
-    relay: Sr25519Signer,
-}
-
-/// A node with the contracts deployed; Alice, Bob, Charlie and Eve
-/// registered; Alice's group with Bob (member) and Charlie (reader).
-async fn world() -> World {
-    let node = TestNode::start().unwrap_or_else(|error| panic!("{error}"));
-    let chain = within(60, "connect to ink-node", Chain::connect(node.url()))
-        .await
-        .unwrap();
-    let alice = signer("//Alice");
-    let deployment = within(
-        300,
-        "deploy the contracts",
-        Deployment::deploy(&chain, &alice),
-    )
-    .await
-    .unwrap();
-    for (uri, handle) in [
-        ("//Alice", "alice"),
-        ("//Bob", "bob"),
-        ("//Charlie", "charlie"),
-        ("//Eve", "eve"),
-    ] {
-        let who = signer(uri);
-        chain.map_account(&who).await.unwrap();
-        let me = who.identity();
-        let input = identity::register(handle, &me.account_id(), &me.encryption_key(KeyVersion(1)));
-        call_ok(&chain, &who, deployment.identity, DEPOSIT, input).await;
-    }
-    let created = call_ok(&chain, &alice, deployment.groups, 0, groups::create_group()).await;
-    let group = GroupId(u64::from_le_bytes(created[2..10].try_into().unwrap()));
-    for (uri, role) in [("//Bob", Role::Member), ("//Charlie", Role::Reader)] {
-        let who = signer(uri).identity().address();
-        call_ok(
-            &chain,
-            &alice,
-            deployment.groups,
-            0,
-            groups::add_member(group, &who, role),
-        )
-        .await;
-    }
-    let relay = signer("//Ferdie");
-    chain.map_account(&relay).await.unwrap();
-    World {
-        _node: node,
-        chain,
-        deployment,
-        group,
-        relay,
-    }
-}
-
-async fn epoch_of(world: &World) -> u64 {
-    let me = world.relay.identity().account_id();
-    let state: Option<GroupState> = world
-        .chain
-        .query(&me, world.deployment.groups, &groups::group(world.group))
-        .await
-        .unwrap();
-    state.unwrap().epoch
-}
-
-fn recipient(identity: &Identity) -> Recipient {
-    Recipient {
-        account: identity.account_id(),
-        key: identity.encryption_key(KeyVersion(1)),
-        key_version: KeyVersion(1),
-    }
-}
-
-fn message(from: &str, conversation: ConversationId, epoch: u64, to: &[&str], n: u8) -> Envelope {
-    let sender = Identity::from_suri(from).unwrap();
-    let recipients: Vec<_> = to
-        .iter()
-        .map(|uri| recipient(&Identity::from_suri(uri).unwrap()))
-        .collect();
-    let draft = Draft {
-        conversation,
-        epoch: Epoch(epoch),
-        sent_at_ms: now_ms(),
-        client_msg_id: ClientMsgId([n; 16]),
-    };
-    Envelope::seal(
-        &sender,
-        draft,
-        &recipients,
-        format!("message {n}").as_bytes(),
-    )
-    .unwrap()
-}
 
 async fn request(
     router: &Router,

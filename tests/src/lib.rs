@@ -5,6 +5,7 @@
 pub mod db;
 pub mod deploy;
 pub mod node;
+pub mod world;
 
 use std::future::Future;
 use std::time::Duration;
