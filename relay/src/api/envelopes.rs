@@ -218,13 +218,14 @@ pub struct ListQuery {
     pub peer: Option<AccountId>,
 }
 
-/// `GET /v1/conversations/{conversation}/envelopes?after=&limit=&peer=`.
-pub async fn list(
-    State(state): State<AppState>,
+/// The conversation of a `/v1/conversations/{conversation}/…` route and its
+/// query, once the signer is known to be allowed to read it.
+pub async fn readable_conversation(
+    state: &AppState,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<ListQuery>, QueryRejection>,
-    signed: Signed,
-) -> Result<Json<EnvelopePage>, ApiError> {
+    signed: &Signed,
+) -> Result<(ConversationId, ListQuery), ApiError> {
     let Path(conversation) = path.map_err(|error| ApiError::BadRequest(error.body_text()))?;
     let conversation: ConversationId = conversation
         .parse()
@@ -237,10 +238,18 @@ pub async fn list(
         query.peer.as_ref(),
     )
     .await?;
-    let limit = query
-        .limit
-        .unwrap_or(state.limits.max_page)
-        .clamp(1, state.limits.max_page);
+    Ok((conversation, query))
+}
+
+/// `GET /v1/conversations/{conversation}/envelopes?after=&limit=&peer=`.
+pub async fn list(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+    signed: Signed,
+) -> Result<Json<EnvelopePage>, ApiError> {
+    let (conversation, query) = readable_conversation(&state, path, query, &signed).await?;
+    let limit = state.limits.page(query.limit);
     let envelopes = state.store.list(&conversation, query.after, limit).await?;
     let next_after = envelopes.last().map(|last| last.seq);
     Ok(Json(EnvelopePage {

@@ -28,10 +28,7 @@ pub async fn batches(
     query: Result<Query<BatchQuery>, QueryRejection>,
 ) -> Result<Json<Vec<BatchView>>, ApiError> {
     let Query(query) = query.map_err(|error| ApiError::BadRequest(error.body_text()))?;
-    let limit = query
-        .limit
-        .unwrap_or(state.limits.max_page)
-        .clamp(1, state.limits.max_page);
+    let limit = state.limits.page(query.limit);
     let batches = state.store.batches(query.after, limit).await?;
     Ok(Json(batches.into_iter().map(BatchView::from).collect()))
 }

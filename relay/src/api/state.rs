@@ -29,6 +29,14 @@ pub struct Limits {
     pub rate_burst: f64,
 }
 
+impl Limits {
+    /// The page size for a requested `limit`: the maximum when none is
+    /// given, and never below 1 or above the maximum.
+    pub fn page(&self, requested: Option<u32>) -> u32 {
+        requested.unwrap_or(self.max_page).clamp(1, self.max_page)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {

@@ -22,7 +22,7 @@ use tokio::sync::broadcast;
 
 use super::access::authorize_read;
 use super::auth::Signed;
-use super::envelopes::{EnvelopeView, ListQuery};
+use super::envelopes::{EnvelopeView, ListQuery, readable_conversation};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::store::StoredEnvelope;
@@ -50,18 +50,7 @@ pub async fn stream(
     query: Result<Query<ListQuery>, QueryRejection>,
     signed: Signed,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let Path(conversation) = path.map_err(|error| ApiError::BadRequest(error.body_text()))?;
-    let conversation: ConversationId = conversation
-        .parse()
-        .map_err(|error| ApiError::BadRequest(format!("{error}")))?;
-    let Query(query) = query.map_err(|error| ApiError::BadRequest(error.body_text()))?;
-    authorize_read(
-        &state.view,
-        &signed.account,
-        &conversation,
-        query.peer.as_ref(),
-    )
-    .await?;
+    let (conversation, query) = readable_conversation(&state, path, query, &signed).await?;
     let follow = Follow {
         stored: state.stored.subscribe(),
         state,
