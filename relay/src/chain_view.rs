@@ -173,6 +173,27 @@ impl ChainView {
         }
     }
 
+    /// Follows finalized blocks until `stop` changes, starting again `retry`
+    /// after each break (the node restarted, the connection dropped).
+    pub async fn keep_following(
+        &self,
+        retry: std::time::Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            tokio::select! {
+                error = self.follow() => {
+                    tracing::warn!(%error, "stopped following the chain; writes are refused until it resumes");
+                }
+                _ = stop.changed() => return,
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(retry) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
     /// Follows finalized blocks until the subscription ends, applying the
     /// identity and groups contracts' events. Returns why it stopped.
     pub async fn follow(&self) -> ChainError {

@@ -107,7 +107,11 @@ pub async fn serve(
     );
     let (stop_tx, stop_rx) = watch::channel(false);
 
-    let follower = tokio::spawn(follow(view.clone(), stop_rx.clone()));
+    let follower = tokio::spawn({
+        let view = view.clone();
+        let stop = stop_rx.clone();
+        async move { view.keep_following(FOLLOW_RETRY, stop).await }
+    });
     let housekeeping = tokio::spawn(housekeeping(store.clone(), config.clone(), stop_rx.clone()));
     let anchorer = config.anchoring.then(|| {
         let anchorer = Anchorer::new(
@@ -155,22 +159,6 @@ pub async fn serve(
     housekeeping.abort();
     tracing::info!("relay stopped");
     served
-}
-
-/// Follows finalized blocks, starting again after a break.
-async fn follow(view: ChainView, mut stop: watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            error = view.follow() => {
-                tracing::warn!(%error, "stopped following the chain; writes are refused until it resumes");
-            }
-            _ = stop.changed() => return,
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(FOLLOW_RETRY) => {}
-            _ = stop.changed() => return,
-        }
-    }
 }
 
 /// Prunes expired nonces and, with a retention period, old anchored envelopes.

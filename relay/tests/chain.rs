@@ -145,15 +145,10 @@ async fn run(kind: Kind) {
         },
         world.relay.identity().account_id(),
     );
+    let (stop_following, stop) = tokio::sync::watch::channel(false);
     let follower = {
         let view = view.clone();
-        tokio::spawn(async move {
-            loop {
-                let error = view.follow().await;
-                tracing_error(&error);
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        })
+        tokio::spawn(async move { view.keep_following(Duration::from_millis(200), stop).await })
     };
     within(30, "follow finalized blocks", async {
         while !view.is_following() {
@@ -426,11 +421,8 @@ async fn run(kind: Kind) {
             "missing `{line}` in\n{text}"
         );
     }
-    follower.abort();
-}
-
-fn tracing_error(error: &inkpost_sdk::chain::ChainError) {
-    eprintln!("chain view stopped following: {error}");
+    let _ = stop_following.send(true);
+    follower.await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
