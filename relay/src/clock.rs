@@ -1,10 +1,3 @@
-//! Wall-clock time in the units the protocol uses.
+//! Wall-clock time in the units the protocol uses (the SDK's clock).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as u64)
-}
+pub use inkpost_sdk::clock::now_ms;

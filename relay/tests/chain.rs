@@ -21,7 +21,7 @@ use inkpost_relay::chain_view::{ChainView, Contracts};
 use inkpost_relay::clock::now_ms;
 use inkpost_relay::store::Store;
 use inkpost_sdk::auth::RequestAuth;
-use inkpost_sdk::contracts::{Anchor, AnchoredBatch, anchors, groups};
+use inkpost_sdk::contracts::{Anchor, anchors, groups};
 use inkpost_sdk::envelope::Envelope;
 use inkpost_sdk::ids::{ConversationId, DirectId, GroupId, MessageId};
 use inkpost_sdk::keys::Identity;
@@ -361,16 +361,10 @@ async fn run(kind: Kind) {
     };
     let me = world.relay.identity().account_id();
     let relay_address = world.relay.identity().address();
-    let on_chain: Option<AnchoredBatch> = world
-        .chain
-        .query(
-            &me,
-            world.deployment.anchors,
-            &anchors::batch(&relay_address, batch.seq.0),
-        )
+    let on_chain = world
+        .anchored_batch(&relay_address, batch.seq.0)
         .await
-        .unwrap();
-    let on_chain = on_chain.expect("the batch is on chain");
+        .expect("the batch is on chain");
     assert_eq!(format!("0x{}", hex::encode(on_chain.root)), root);
     assert_eq!(on_chain.leaf_count, 4);
     assert_eq!(u64::from(on_chain.block), batch.block_number.unwrap());

@@ -18,7 +18,6 @@ use inkpost_relay::api::envelopes::{EnvelopePage, SubmitResponse};
 use inkpost_relay::clock::now_ms;
 use inkpost_relay::store::Store;
 use inkpost_sdk::auth::RequestAuth;
-use inkpost_sdk::contracts::{AnchoredBatch, anchors};
 use inkpost_sdk::envelope::Envelope;
 use inkpost_sdk::ids::ConversationId;
 use inkpost_sdk::keys::Identity;
@@ -256,17 +255,8 @@ async fn anchoring_resumes_after_kill_9_without_gaps_or_repeats() {
         batches.iter().map(|batch| batch.leaf_count).sum::<u64>(),
         12
     );
-    let me = world.relay.identity().account_id();
     let relay_address = world.relay.identity().address();
-    let latest: u64 = world
-        .chain
-        .query(
-            &me,
-            world.deployment.anchors,
-            &anchors::latest_seq(&relay_address),
-        )
-        .await
-        .unwrap();
+    let latest = world.latest_anchored_seq(&relay_address).await;
     assert_eq!(latest, batches.len() as u64);
     for envelope in &envelopes {
         let Some(inkpost_relay::store::ProofState::Anchored { batch, proof }) =
@@ -274,16 +264,10 @@ async fn anchoring_resumes_after_kill_9_without_gaps_or_repeats() {
         else {
             panic!("{} has no proof", envelope.id());
         };
-        let on_chain: Option<AnchoredBatch> = world
-            .chain
-            .query(
-                &me,
-                world.deployment.anchors,
-                &anchors::batch(&relay_address, batch.seq.0),
-            )
+        let on_chain = world
+            .anchored_batch(&relay_address, batch.seq.0)
             .await
             .unwrap();
-        let on_chain = on_chain.unwrap();
         assert_eq!(on_chain.root, batch.root);
         Proof::from_bytes(&proof)
             .unwrap()

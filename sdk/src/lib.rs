@@ -55,6 +55,7 @@
 pub mod auth;
 #[cfg(feature = "chain")]
 pub mod chain;
+pub mod clock;
 pub mod contracts;
 pub mod envelope;
 pub mod hash;

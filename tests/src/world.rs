@@ -7,7 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use inkpost_sdk::chain::{Chain, Finality, Sr25519Signer};
-use inkpost_sdk::contracts::{GroupState, Role, groups, identity};
+use inkpost_sdk::clock::now_ms;
+use inkpost_sdk::contracts::{AnchoredBatch, GroupState, Role, anchors, groups, identity};
 use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
 use inkpost_sdk::ids::{Address, ClientMsgId, ConversationId, Epoch, GroupId, KeyVersion};
 use inkpost_sdk::keys::Identity;
@@ -15,13 +16,6 @@ use inkpost_sdk::keys::Identity;
 use crate::deploy::{DEPOSIT, Deployment};
 use crate::node::TestNode;
 use crate::within;
-
-/// Milliseconds since the Unix epoch.
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as u64)
-}
 
 /// The signer of a dev account such as `"//Alice"`.
 pub fn signer(uri: &str) -> Sr25519Signer {
@@ -123,6 +117,35 @@ pub async fn epoch_of(world: &World) -> u64 {
         .await
         .unwrap();
     state.unwrap().epoch
+}
+
+impl World {
+    /// Batch `seq` of `submitter` as the anchors contract holds it
+    /// (finalized).
+    pub async fn anchored_batch(&self, submitter: &Address, seq: u64) -> Option<AnchoredBatch> {
+        let me = self.relay.identity().account_id();
+        self.chain
+            .query(
+                &me,
+                self.deployment.anchors,
+                &anchors::batch(submitter, seq),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// The last sequence number `submitter` anchored (finalized).
+    pub async fn latest_anchored_seq(&self, submitter: &Address) -> u64 {
+        let me = self.relay.identity().account_id();
+        self.chain
+            .query(
+                &me,
+                self.deployment.anchors,
+                &anchors::latest_seq(submitter),
+            )
+            .await
+            .unwrap()
+    }
 }
 
 /// `identity` as a recipient with its version-1 key.

@@ -24,11 +24,8 @@ use inkpost_sdk::ids::{Address, ChannelId, KeyVersion, MessageId};
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::merkle::MerkleTree;
 use inkpost_sdk::voucher::Voucher;
+use inkpost_tests::deploy::{TOKEN, UNIT};
 use parity_scale_codec::{Decode, Encode};
-
-/// Native units per token on ink-node, and contract value units per native unit.
-const TOKEN: u128 = 1_000_000_000_000;
-const UNIT: u128 = 1_000_000;
 
 struct Row {
     contract: &'static str,
