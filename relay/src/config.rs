@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, Parser};
+use inkpost_sdk::deployment::Deployment;
 use inkpost_sdk::ids::Address;
 use inkpost_sdk::keys::Identity;
 
@@ -76,6 +77,11 @@ pub struct RelayConfig {
     /// receipts and anchors roots, so it needs funds for fees.
     #[arg(long, env = "INKPOST_RELAY_SURI", hide_env_values = true)]
     pub suri: String,
+
+    /// A deployment file (`inkpost deploy` writes it) giving the identity,
+    /// groups and anchors contracts; the three flags below override it.
+    #[arg(long, env = "INKPOST_RELAY_DEPLOYMENT")]
+    pub deployment: Option<PathBuf>,
 
     /// Address of the identity contract.
     #[arg(long, env = "INKPOST_RELAY_IDENTITY_CONTRACT")]
@@ -147,13 +153,30 @@ impl RelayConfig {
         // from, and is there a file?
         let first = Self::command().ignore_errors(true).get_matches_from(&args);
         let mut merged = vec![args.first().cloned().unwrap_or_default()];
+        let given = |key: &str| {
+            matches!(
+                first.value_source(key),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            )
+        };
+        if let Some(path) = first.get_one::<PathBuf>("deployment") {
+            let deployment = Deployment::load(path).map_err(|error| ConfigError::File {
+                path: path.clone(),
+                reason: error.to_string(),
+            })?;
+            for (key, address) in [
+                ("identity_contract", deployment.identity),
+                ("groups_contract", deployment.groups),
+                ("anchors_contract", deployment.anchors),
+            ] {
+                if !given(key) {
+                    merged.push(format!("--{}={address}", key.replace('_', "-")));
+                }
+            }
+        }
         if let Some(path) = first.get_one::<PathBuf>("config") {
             for (key, value) in read_file(path)? {
-                let given = matches!(
-                    first.value_source(&key),
-                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-                );
-                if !given {
+                if !given(&key) {
                     merged.push(format!("--{}={value}", key.replace('_', "-")));
                 }
             }
@@ -353,6 +376,47 @@ mod tests {
         assert!(matches!(
             RelayConfig::load_from(args(&["--listen=nowhere"])),
             Err(ConfigError::Arguments(_))
+        ));
+    }
+
+    #[test]
+    fn a_deployment_file_gives_the_contracts_and_flags_override_it() {
+        let path = std::env::temp_dir().join(format!(
+            "inkpost-relay-deployment-{}.json",
+            std::process::id()
+        ));
+        let deployment = Deployment {
+            identity: Address([1; 20]),
+            groups: Address([2; 20]),
+            anchors: Address([3; 20]),
+            escrow: Address([4; 20]),
+            deployer: inkpost_sdk::ids::AccountId([5; 32]),
+        };
+        deployment.save(&path).unwrap();
+        let flag = format!("--deployment={}", path.display());
+        let base = ["inkpost-relay", "--suri", "//Ferdie", &flag];
+        let owned = |extra: &[&str]| -> Vec<String> {
+            base.iter()
+                .chain(extra)
+                .map(|arg| (*arg).to_owned())
+                .collect()
+        };
+        let config = RelayConfig::load_from(owned(&[])).unwrap();
+        assert_eq!(
+            (
+                config.identity_contract,
+                config.groups_contract,
+                config.anchors_contract
+            ),
+            (deployment.identity, deployment.groups, deployment.anchors)
+        );
+        let config = RelayConfig::load_from(owned(&["--groups-contract", CONTRACT])).unwrap();
+        assert_eq!(config.groups_contract.to_string(), CONTRACT);
+        assert_eq!(config.identity_contract, deployment.identity);
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(
+            RelayConfig::load_from(owned(&[])),
+            Err(ConfigError::File { .. })
         ));
     }
 }

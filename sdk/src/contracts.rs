@@ -7,7 +7,7 @@
 use parity_scale_codec::{Decode, Encode};
 
 use crate::hash::blake2_256;
-use crate::ids::{AccountId, Address, EncryptionKey, GroupId, KeyVersion};
+use crate::ids::{AccountId, Address, EncryptionKey, GroupId, KeyVersion, MessageId};
 
 /// The input of an ink! message or constructor: the first four bytes of
 /// BLAKE2b-256 of its name, then the SCALE-encoded arguments.
@@ -49,6 +49,16 @@ pub fn u256(value: u128) -> [u8; 32] {
     let mut bytes = [0u8; 32];
     bytes[..16].copy_from_slice(&value.to_le_bytes());
     bytes
+}
+
+/// A contract `U256` (little-endian bytes) as `u128`, if it fits.
+pub fn from_u256(bytes: &[u8; 32]) -> Option<u128> {
+    if bytes[16..].iter().any(|byte| *byte != 0) {
+        return None;
+    }
+    let mut low = [0u8; 16];
+    low.copy_from_slice(&bytes[..16]);
+    Some(u128::from_le_bytes(low))
 }
 
 /// A registered identity (`inkpost_identity::Record`).
@@ -112,6 +122,12 @@ pub struct GroupState {
 /// Call data of the identity contract's messages.
 pub mod identity {
     use super::*;
+
+    /// `deposit() -> U256`: the registration deposit in contract value
+    /// units (decode as `[u8; 32]`, little-endian; see [`from_u256`]).
+    pub fn deposit() -> Vec<u8> {
+        ink_input("deposit", ())
+    }
 
     /// `is_registered(address) -> bool`
     pub fn is_registered(who: &Address) -> Vec<u8> {
@@ -235,6 +251,81 @@ pub mod anchors {
     pub fn lookup(root: &[u8; 32]) -> Vec<u8> {
         ink_input("lookup", root)
     }
+}
+
+/// Call data of the escrow contract's messages (amounts in native units).
+pub mod escrow {
+    use super::*;
+    use crate::ids::ChannelId;
+
+    /// `new(domain, unit, dispute_window)`, the constructor.
+    pub fn new(domain: &[u8; 32], unit: u128, dispute_window: u32) -> Vec<u8> {
+        ink_input("new", (domain, u256(unit), dispute_window))
+    }
+
+    /// `open(payee, payer_key, expiry) -> Result<ChannelId, Error>`, payable.
+    pub fn open(payee: &Address, payer_key: &AccountId, expiry: u32) -> Vec<u8> {
+        ink_input("open", (payee.0, payer_key.0, expiry))
+    }
+
+    /// `top_up(channel) -> Result<u128, Error>`, payable.
+    pub fn top_up(channel: ChannelId) -> Vec<u8> {
+        ink_input("top_up", channel.0)
+    }
+
+    /// `claim(channel, cumulative, signature) -> Result<u128, Error>`.
+    pub fn claim(channel: ChannelId, cumulative: u128, signature: &[u8; 64]) -> Vec<u8> {
+        ink_input("claim", (channel.0, cumulative, signature))
+    }
+
+    /// `start_close(channel) -> Result<u32, Error>`.
+    pub fn start_close(channel: ChannelId) -> Vec<u8> {
+        ink_input("start_close", channel.0)
+    }
+
+    /// `finalize(channel) -> Result<u128, Error>`.
+    pub fn finalize(channel: ChannelId) -> Vec<u8> {
+        ink_input("finalize", channel.0)
+    }
+
+    /// `refund(channel) -> Result<u128, Error>`.
+    pub fn refund(channel: ChannelId) -> Vec<u8> {
+        ink_input("refund", channel.0)
+    }
+
+    /// `tip(to, message) -> Result<(), Error>`, payable.
+    pub fn tip(to: &Address, message: &MessageId) -> Vec<u8> {
+        ink_input("tip", (to.0, message.0))
+    }
+
+    /// `channel(id) -> Option<Channel>`.
+    pub fn channel(channel: ChannelId) -> Vec<u8> {
+        ink_input("channel", channel.0)
+    }
+
+    /// `dispute_window() -> u32`.
+    pub fn dispute_window() -> Vec<u8> {
+        ink_input("dispute_window", ())
+    }
+}
+
+/// A payment channel (`inkpost_escrow::Channel`); amounts in native units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub struct Channel {
+    /// Who deposited and signs vouchers.
+    pub payer: Address,
+    /// The payer's sr25519 key.
+    pub payer_key: [u8; 32],
+    /// Who claims.
+    pub payee: Address,
+    /// Total deposited.
+    pub deposit: u128,
+    /// Total paid to the payee so far.
+    pub paid: u128,
+    /// The last block in which the payee may claim.
+    pub expiry: u32,
+    /// The first block in which the payer may finalize, once closing.
+    pub closes_at: Option<u32>,
 }
 
 /// A batch as the anchors contract stores it (`inkpost_anchors::Batch`).

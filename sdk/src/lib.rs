@@ -57,12 +57,14 @@ pub mod auth;
 pub mod chain;
 pub mod clock;
 pub mod contracts;
+pub mod deployment;
 pub mod envelope;
 pub mod hash;
 pub mod ids;
 pub mod keys;
 pub mod merkle;
 pub mod receipt;
+pub mod relay_api;
 pub mod signature;
 pub mod voucher;
 

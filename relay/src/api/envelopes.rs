@@ -6,12 +6,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use inkpost_sdk::envelope::Envelope;
-use inkpost_sdk::ids::{AccountId, BatchSeq, ConversationId, MessageId};
+use inkpost_sdk::ids::{AccountId, ConversationId, MessageId};
 use inkpost_sdk::merkle::Proof;
 use inkpost_sdk::receipt::Receipt;
+pub use inkpost_sdk::relay_api::{
+    BatchView, EnvelopePage, EnvelopeView, ProofView, SubmitResponse,
+};
 
 use super::access::{authorize_read, authorize_write};
 use super::auth::Signed;
@@ -19,32 +22,6 @@ use super::error::ApiError;
 use super::state::AppState;
 use crate::clock::now_ms;
 use crate::store::{Batch, Insert, NewEnvelope, ProofState, StoredEnvelope};
-
-/// The answer to a submit: the relay's signed receipt.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SubmitResponse {
-    /// The receipt (the original one for a retried submit).
-    pub receipt: Receipt,
-    /// Whether the envelope had been stored before.
-    pub duplicate: bool,
-}
-
-/// A stored envelope as the API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnvelopeView {
-    /// The message id.
-    pub id: MessageId,
-    /// Its conversation.
-    pub conversation: ConversationId,
-    /// Its sequence number in the conversation.
-    pub seq: u64,
-    /// The sender.
-    pub sender: AccountId,
-    /// When the relay received it (ms since the Unix epoch).
-    pub received_at_ms: u64,
-    /// The canonical envelope bytes, base64.
-    pub envelope: String,
-}
 
 impl From<StoredEnvelope> for EnvelopeView {
     fn from(stored: StoredEnvelope) -> Self {
@@ -57,49 +34,6 @@ impl From<StoredEnvelope> for EnvelopeView {
             envelope: BASE64.encode(&stored.body),
         }
     }
-}
-
-/// A page of a conversation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EnvelopePage {
-    /// Envelopes in sequence order.
-    pub envelopes: Vec<EnvelopeView>,
-    /// Pass as `after` for the next page (absent when this page is empty).
-    pub next_after: Option<u64>,
-}
-
-/// A message's inclusion proof, or `pending`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ProofView {
-    /// Not yet in a finalized anchored batch.
-    Pending,
-    /// Anchored.
-    Anchored {
-        /// The batch's root, hex.
-        root: String,
-        /// The leaf's index.
-        leaf_index: u64,
-        /// The encoded proof (`inkpost_sdk::merkle::Proof`), base64.
-        proof: String,
-        /// The batch.
-        batch: BatchView,
-    },
-}
-
-/// An anchored (or formed) batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchView {
-    /// Its sequence number in the anchors contract.
-    pub seq: BatchSeq,
-    /// The root, hex.
-    pub root: String,
-    /// Number of leaves.
-    pub leaf_count: u64,
-    /// The finalized block that holds it, once anchored.
-    pub block_number: Option<u64>,
-    /// That block's hash, hex.
-    pub block_hash: Option<String>,
 }
 
 impl From<Batch> for BatchView {

@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+pub use inkpost_sdk::relay_api::ErrorBody;
 
 use crate::chain_view::ViewError;
 use crate::store::StoreError;
@@ -61,15 +61,6 @@ pub enum ApiError {
     /// A bug or an unexpected failure; details are in the relay's log.
     #[error("internal error")]
     Internal,
-}
-
-/// The JSON body of every error answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// A stable machine-readable code.
-    pub error: String,
-    /// What happened and what to do, for people.
-    pub message: String,
 }
 
 impl ApiError {

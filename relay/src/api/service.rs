@@ -5,7 +5,9 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+pub use inkpost_sdk::relay_api::Readiness;
 
 use super::envelopes::BatchView;
 use super::error::ApiError;
@@ -36,15 +38,6 @@ pub async fn batches(
 /// `GET /health`: the process answers.
 pub async fn health() -> &'static str {
     "ok"
-}
-
-/// What `GET /ready` reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Readiness {
-    /// The database answers.
-    pub database: bool,
-    /// The relay follows finalized blocks (writes can be authorized).
-    pub chain: bool,
 }
 
 /// `GET /ready`: 200 when the database answers and the chain is followed,
