@@ -1,31 +1,28 @@
-//! `inkpost`: the Inkpost command-line client.
+//! `inkpost`: the Inkpost command-line client (see the library for the
+//! commands).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use inkpost_cli::{Cli, run};
 
-mod commands;
-
-/// End-to-end-encrypted chat whose trust lives on a Polkadot SDK chain.
-#[derive(Debug, Parser)]
-#[command(name = "inkpost", version, about)]
-struct Cli {
-    /// Print machine-readable JSON instead of text.
-    #[arg(long, global = true)]
-    json: bool,
-    #[command(subcommand)]
-    command: commands::Command,
-}
-
-fn main() -> ExitCode {
+#[tokio::main]
+async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.global.json;
     let mut out = std::io::stdout().lock();
-    match commands::run(cli.command, cli.json, &mut out) {
+    match run(cli, &mut out).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let _ = out.flush();
-            eprintln!("error: {error:#}");
+            if json {
+                let value =
+                    serde_json::json!({"error": error.kind(), "message": error.to_string()});
+                eprintln!("{value}");
+            } else {
+                eprintln!("error: {error}");
+            }
             ExitCode::from(error.exit_code())
         }
     }

@@ -13,7 +13,7 @@ use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
 use inkpost_sdk::ids::{Address, ClientMsgId, ConversationId, Epoch, GroupId, KeyVersion};
 use inkpost_sdk::keys::Identity;
 
-use crate::deploy::{DEPOSIT, Deployment};
+use crate::deploy::{DEPOSIT, Deployment, deploy};
 use crate::node::TestNode;
 use crate::within;
 
@@ -65,13 +65,9 @@ pub async fn world() -> World {
         .await
         .unwrap();
     let alice = signer("//Alice");
-    let deployment = within(
-        300,
-        "deploy the contracts",
-        Deployment::deploy(&chain, &alice),
-    )
-    .await
-    .unwrap();
+    let deployment = within(300, "deploy the contracts", deploy(&chain, &alice))
+        .await
+        .unwrap();
     for (uri, handle) in [
         ("//Alice", "alice"),
         ("//Bob", "bob"),

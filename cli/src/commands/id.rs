@@ -1,0 +1,154 @@
+//! `inkpost id`: register, show, rotate-key, release.
+
+use std::io::Write;
+
+use inkpost_sdk::contracts::{from_u256, identity};
+use inkpost_sdk::ids::KeyVersion;
+use serde_json::json;
+
+use super::{emit, tokens};
+use crate::chat::{Person, person, person_at};
+use crate::context::Context;
+use crate::deploy::UNIT;
+use crate::error::{CliError, Contract};
+
+/// Identity subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum IdCommand {
+    /// Register HANDLE for your account with your version-1 encryption key,
+    /// paying the contract's refundable deposit.
+    Register {
+        /// 3-32 characters: a lowercase letter, then lowercase letters,
+        /// digits or '_'.
+        handle: String,
+    },
+    /// Show who is registered under HANDLE (or yourself without one).
+    Show {
+        /// A handle; default: your own identity.
+        handle: Option<String>,
+    },
+    /// Publish your next encryption key version; messages sent from now on
+    /// use it, older ones still open with the old key.
+    RotateKey,
+    /// Release your handle and get the deposit back.
+    Release,
+}
+
+/// Runs an identity subcommand.
+pub async fn run(ctx: &Context, command: IdCommand, out: &mut impl Write) -> Result<(), CliError> {
+    let deployment = ctx.deployment()?;
+    match command {
+        IdCommand::Register { handle } => {
+            let signer = ctx.signer()?;
+            let me = signer.identity().clone();
+            let deposit: [u8; 32] = ctx
+                .query(
+                    Contract::Identity,
+                    deployment.identity,
+                    &identity::deposit(),
+                )
+                .await?;
+            let deposit = from_u256(&deposit)
+                .ok_or_else(|| CliError::Failed("the deposit does not fit in u128".into()))?
+                / UNIT;
+            ctx.progress("mapping your account (once per account)");
+            ctx.chain()
+                .await?
+                .map_account(&signer)
+                .await
+                .map_err(|error| crate::error::chain_error(error, Contract::Identity))?;
+            let input =
+                identity::register(&handle, &me.account_id(), &me.encryption_key(KeyVersion(1)));
+            ctx.call(
+                &signer,
+                Contract::Identity,
+                deployment.identity,
+                deposit,
+                &input,
+            )
+            .await?;
+            let value =
+                json!({"handle": handle, "address": me.address(), "deposit": deposit.to_string()});
+            emit(ctx, out, &value, |out| {
+                writeln!(
+                    out,
+                    "registered {handle} for {} (deposit {} tokens, refunded on release)",
+                    me.address(),
+                    tokens(deposit)
+                )
+            })
+        }
+        IdCommand::Show { handle } => {
+            let found = match &handle {
+                Some(handle) => person(ctx, handle).await?,
+                None => {
+                    let me = ctx.me()?;
+                    person_at(ctx, me.address()).await?.ok_or_else(|| {
+                        CliError::NotFound(format!(
+                            "{} has no identity; register one: `inkpost id register <handle>`",
+                            me.address()
+                        ))
+                    })?
+                }
+            };
+            show(ctx, &found, out)
+        }
+        IdCommand::RotateKey => {
+            let signer = ctx.signer()?;
+            let me = signer.identity().clone();
+            let current = person_at(ctx, me.address())
+                .await?
+                .ok_or_else(|| CliError::NotFound("you have no identity; register first".into()))?;
+            let next = KeyVersion(current.record.key_version.saturating_add(1));
+            let input = identity::rotate_key(&me.encryption_key(next));
+            ctx.call(&signer, Contract::Identity, deployment.identity, 0, &input)
+                .await?;
+            let value = json!({"handle": current.record.handle, "key_version": next});
+            emit(ctx, out, &value, |out| {
+                writeln!(
+                    out,
+                    "{} now encrypts to key version {next}",
+                    current.record.handle
+                )
+            })
+        }
+        IdCommand::Release => {
+            let signer = ctx.signer()?;
+            ctx.call(
+                &signer,
+                Contract::Identity,
+                deployment.identity,
+                0,
+                &identity::release(),
+            )
+            .await?;
+            let value = json!({"released": signer.identity().address()});
+            emit(ctx, out, &value, |out| {
+                writeln!(
+                    out,
+                    "released your handle; the deposit is back in your account"
+                )
+            })
+        }
+    }
+}
+
+fn show(ctx: &Context, person: &Person, out: &mut impl Write) -> Result<(), CliError> {
+    let record = &person.record;
+    let (key, version) = record.key();
+    let value = json!({
+        "handle": record.handle,
+        "address": person.address,
+        "account_id": person.account(),
+        "encryption_key": key,
+        "key_version": version,
+        "registered_at": record.registered_at,
+    });
+    emit(ctx, out, &value, |out| {
+        writeln!(out, "handle          {}", record.handle)?;
+        writeln!(out, "address         {}", person.address)?;
+        writeln!(out, "account id      {}", person.account())?;
+        writeln!(out, "encryption key  {key} (version {version})")?;
+        writeln!(out, "registered in   block {}", record.registered_at)
+    })
+}

@@ -1,0 +1,218 @@
+//! `inkpost send`, `read` and `verify`.
+
+use std::io::Write;
+
+use inkpost_sdk::ids::{GroupId, MessageId};
+use serde_json::json;
+
+use super::emit;
+use crate::chat::{self, Body, ReadMessage, Target, conversation_of};
+use crate::context::Context;
+use crate::error::CliError;
+
+/// Who a message goes to or a conversation is with.
+#[derive(Debug, Clone, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct TargetOpts {
+    /// A direct conversation with this handle.
+    #[arg(long = "to", alias = "with")]
+    pub handle: Option<String>,
+    /// A group, by id.
+    #[arg(long)]
+    pub group: Option<u64>,
+}
+
+impl TargetOpts {
+    fn target(&self) -> Target {
+        match (&self.handle, self.group) {
+            (Some(handle), _) => Target::Handle(handle.clone()),
+            (None, Some(group)) => Target::Group(GroupId(group)),
+            // clap requires exactly one of the two.
+            (None, None) => Target::Group(GroupId(0)),
+        }
+    }
+}
+
+/// Options of `send`.
+#[derive(Debug, clap::Args)]
+pub struct SendOpts {
+    /// Where to: `--to <handle>` or `--group <id>`.
+    #[command(flatten)]
+    pub target: TargetOpts,
+    /// The message text.
+    pub text: String,
+}
+
+/// Options of `read`.
+#[derive(Debug, clap::Args)]
+pub struct ReadOpts {
+    /// Which conversation: `--to <handle>` (or `--with`) or `--group <id>`.
+    #[command(flatten)]
+    pub target: TargetOpts,
+    /// Only messages after this sequence number.
+    #[arg(long, default_value_t = 0)]
+    pub after: u64,
+    /// Keep streaming new messages until interrupted (or access is revoked).
+    #[arg(long)]
+    pub follow: bool,
+}
+
+/// Options of `verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyOpts {
+    /// The message id (0x hex).
+    pub message: String,
+    /// Wait up to this many seconds for the message to be anchored.
+    #[arg(long, default_value_t = 0)]
+    pub wait: u64,
+}
+
+/// Runs `send`.
+pub async fn send(ctx: &Context, opts: SendOpts, out: &mut impl Write) -> Result<(), CliError> {
+    let me = ctx.me()?;
+    let sent = chat::send(ctx, &me, &opts.target.target(), &opts.text).await?;
+    emit(ctx, out, &sent, |out| {
+        let receipt = &sent.receipt;
+        writeln!(
+            out,
+            "sent {} as #{} in {} (encrypted to {}, receipt signed by the relay)",
+            receipt.message_id, receipt.seq, receipt.conversation, sent.recipients
+        )
+    })
+}
+
+/// Runs `read`.
+pub async fn read(ctx: &Context, opts: ReadOpts, out: &mut impl Write) -> Result<(), CliError> {
+    let me = ctx.me()?;
+    let target = opts.target.target();
+    let messages = chat::read(ctx, &me, &target, opts.after).await?;
+    let mut last = opts.after;
+    if ctx.opts.json && !opts.follow {
+        emit(ctx, out, &messages, |_| Ok(()))?;
+    } else {
+        for message in &messages {
+            print_message(ctx, out, message)?;
+            last = message.seq;
+        }
+        if messages.is_empty() && !opts.follow && !ctx.opts.json {
+            writeln!(out, "no messages")?;
+        }
+    }
+    if !opts.follow {
+        return Ok(());
+    }
+    let (conversation, peer) = conversation_of(ctx, &me, &target).await?;
+    ctx.progress("following; new messages appear as they arrive (Ctrl-C stops)");
+    let mut failure = None;
+    let still_member = ctx
+        .relay()
+        .follow(&me, &conversation, last, peer.as_ref(), |view| {
+            let message = chat::open(&me, &view);
+            match print_message(ctx, out, &message) {
+                Ok(()) => true,
+                Err(error) => {
+                    failure = Some(error);
+                    false
+                }
+            }
+        })
+        .await?;
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    if !still_member {
+        return Err(CliError::Unauthorized(format!(
+            "you can no longer read {conversation}: your access was revoked on chain"
+        )));
+    }
+    Ok(())
+}
+
+fn print_message(
+    ctx: &Context,
+    out: &mut impl Write,
+    message: &ReadMessage,
+) -> Result<(), CliError> {
+    if ctx.opts.json {
+        let text =
+            serde_json::to_string(message).map_err(|error| CliError::Failed(error.to_string()))?;
+        writeln!(out, "{text}")?;
+        return Ok(());
+    }
+    let sender = short(&message.sender.to_string());
+    match &message.body {
+        Body::Text(text) => writeln!(out, "#{:<4} {sender}: {text}", message.seq)?,
+        Body::NotForMe => writeln!(out, "#{:<4} {sender}: (not encrypted to you)", message.seq)?,
+        Body::Invalid(reason) => writeln!(
+            out,
+            "#{:<4} {sender}: REJECTED {} — {reason}",
+            message.seq, message.id
+        )?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn short(hex: &str) -> String {
+    if hex.len() > 12 {
+        format!("{}…{}", &hex[..6], &hex[hex.len() - 4..])
+    } else {
+        hex.to_owned()
+    }
+}
+
+/// Runs `verify`.
+pub async fn verify(ctx: &Context, opts: VerifyOpts, out: &mut impl Write) -> Result<(), CliError> {
+    let id: MessageId = opts.message.parse().map_err(|_| {
+        CliError::BadInput(format!(
+            "{:?} is not a message id (0x and 64 hex digits)",
+            opts.message
+        ))
+    })?;
+    let me = ctx.me()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(opts.wait);
+    let mut verified = chat::verify(ctx, &me, &id).await?;
+    if verified.is_none() && opts.wait > 0 {
+        ctx.progress(&format!(
+            "waiting up to {} s for the relay to anchor {id}",
+            opts.wait
+        ));
+    }
+    while verified.is_none() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        verified = chat::verify(ctx, &me, &id).await?;
+    }
+    match verified {
+        None => {
+            let value = json!({"id": id, "status": "pending"});
+            emit(ctx, out, &value, |out| {
+                writeln!(
+                    out,
+                    "{id} is not anchored yet; the relay anchors a batch about every second, try again"
+                )
+            })?;
+            Err(CliError::NotFound(format!("{id} is not anchored yet")))
+        }
+        Some(verified) => emit(ctx, out, &verified, |out| {
+            writeln!(out, "{id} is anchored on chain")?;
+            writeln!(
+                out,
+                "  root      {} ({} messages)",
+                verified.root, verified.leaf_count
+            )?;
+            writeln!(
+                out,
+                "  block     {} at {} (unix seconds)",
+                verified.block, verified.timestamp
+            )?;
+            writeln!(
+                out,
+                "  anchored  by {} as batch {}",
+                verified.submitter,
+                verified
+                    .batch_seq
+                    .map_or_else(|| "-".to_owned(), |seq| seq.to_string())
+            )
+        }),
+    }
+}

@@ -1,0 +1,201 @@
+//! What every command shares: where the node, relay, deployment and keys
+//! are, who the caller is, and how to talk to the chain.
+
+use std::path::PathBuf;
+
+use inkpost_sdk::chain::{CallOutcome, Chain, Finality, Sr25519Signer};
+use inkpost_sdk::deployment::Deployment;
+use inkpost_sdk::ids::Address;
+use inkpost_sdk::keys::Identity;
+use parity_scale_codec::Decode;
+use tokio::sync::OnceCell;
+
+use crate::error::{CliError, Contract, chain_error};
+use crate::keystore::Keystore;
+use crate::relay::RelayClient;
+
+/// Global options, shared by every subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalOpts {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print no progress lines on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Who acts: a key name from the keystore, or a secret URI (a dev URI
+    /// such as //Alice, a mnemonic, a 0x seed).
+    #[arg(long = "as", env = "INKPOST_AS", global = true, hide_env_values = true)]
+    pub who: Option<String>,
+    /// The node's WebSocket RPC URL.
+    #[arg(
+        long,
+        env = "INKPOST_NODE",
+        global = true,
+        default_value = "ws://127.0.0.1:9944"
+    )]
+    pub node: String,
+    /// The relay's base URL.
+    #[arg(
+        long,
+        env = "INKPOST_RELAY",
+        global = true,
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub relay: String,
+    /// The deployment file (`inkpost deploy` writes it).
+    #[arg(
+        long,
+        env = "INKPOST_DEPLOYMENT",
+        global = true,
+        default_value = "inkpost-deployment.json"
+    )]
+    pub deployment: PathBuf,
+    /// Where the keystore lives (keys in `<home>/keys`); default ~/.inkpost.
+    #[arg(long, env = "INKPOST_HOME", global = true)]
+    pub home: Option<PathBuf>,
+    /// A file holding the keystore passphrase (else INKPOST_PASSPHRASE).
+    #[arg(long, global = true)]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// The options, resolved, and a lazily connected chain client.
+#[derive(Debug)]
+pub struct Context {
+    /// The options.
+    pub opts: GlobalOpts,
+    /// The keystore.
+    pub keystore: Keystore,
+    chain: OnceCell<Chain>,
+}
+
+impl Context {
+    /// A context for these options.
+    pub fn new(opts: GlobalOpts) -> Self {
+        let home = opts.home.clone().unwrap_or_else(|| {
+            std::env::var_os("HOME")
+                .map_or_else(|| PathBuf::from("."), PathBuf::from)
+                .join(".inkpost")
+        });
+        Self {
+            keystore: Keystore::new(&home),
+            opts,
+            chain: OnceCell::new(),
+        }
+    }
+
+    /// Prints a progress line on stderr (unless `--quiet`).
+    pub fn progress(&self, line: &str) {
+        if !self.opts.quiet {
+            eprintln!("… {line}");
+        }
+    }
+
+    /// The keystore passphrase, if one is given.
+    pub fn passphrase(&self) -> Result<Option<String>, CliError> {
+        if let Some(path) = &self.opts.passphrase_file {
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                CliError::BadInput(format!("passphrase file {}: {error}", path.display()))
+            })?;
+            return Ok(Some(text.trim_end_matches(['\r', '\n']).to_owned()));
+        }
+        Ok(std::env::var("INKPOST_PASSPHRASE").ok())
+    }
+
+    /// The identity `--as` names: a secret URI, or else a keystore key.
+    pub fn me(&self) -> Result<Identity, CliError> {
+        let who = self.opts.who.as_deref().ok_or_else(|| {
+            CliError::BadInput(
+                "say who acts: --as <key name or secret URI> (or set INKPOST_AS)".into(),
+            )
+        })?;
+        let looks_like_suri = who.starts_with("//") || who.starts_with("0x") || who.contains(' ');
+        if looks_like_suri {
+            Identity::from_suri(who).map_err(|error| {
+                CliError::BadInput(format!(
+                    "--as: {error}; give a key name, a mnemonic, a 0x seed or a dev URI like //Alice"
+                ))
+            })
+        } else {
+            self.keystore.load(who, self.passphrase()?.as_deref())
+        }
+    }
+
+    /// The caller as a chain signer.
+    pub fn signer(&self) -> Result<Sr25519Signer, CliError> {
+        self.me().map(Sr25519Signer::new)
+    }
+
+    /// The deployment file's contracts.
+    pub fn deployment(&self) -> Result<Deployment, CliError> {
+        Deployment::load(&self.opts.deployment).map_err(|error| {
+            CliError::BadInput(format!(
+                "{error}; run `inkpost deploy` first or pass --deployment"
+            ))
+        })
+    }
+
+    /// A client of the relay.
+    pub fn relay(&self) -> RelayClient {
+        RelayClient::new(&self.opts.relay)
+    }
+
+    /// The chain client, connected on first use.
+    pub async fn chain(&self) -> Result<&Chain, CliError> {
+        self.chain
+            .get_or_try_init(|| async {
+                Chain::connect(&self.opts.node)
+                    .await
+                    .map_err(|error| chain_error(error, Contract::Identity))
+            })
+            .await
+    }
+
+    /// Reads a message's result on the finalized state.
+    pub async fn query<T: Decode>(
+        &self,
+        contract: Contract,
+        address: Address,
+        input: &[u8],
+    ) -> Result<T, CliError> {
+        // Reads need no key, but pallet-revive dry-runs only from mapped
+        // accounts: the deployer's is.
+        let origin = self.deployment()?.deployer;
+        self.chain()
+            .await?
+            .query(&origin, address, input)
+            .await
+            .map_err(|error| chain_error(error, contract))
+    }
+
+    /// Sends a contract call as `signer` and waits until it is finalized
+    /// (what relays act on). Returns the outcome; a refusal names the
+    /// contract's error.
+    pub async fn call(
+        &self,
+        signer: &Sr25519Signer,
+        contract: Contract,
+        address: Address,
+        value: u128,
+        input: &[u8],
+    ) -> Result<CallOutcome, CliError> {
+        let chain = self.chain().await?;
+        self.progress(&format!("{contract:?} call sent, waiting for finality"));
+        chain
+            .call(signer, address, value, input, Finality::Finalized)
+            .await
+            .map_err(|error| chain_error(error, contract))
+    }
+
+    /// The value a successful call returned (`Ok(value)` of its `Result`).
+    pub fn returned<T: Decode>(outcome: &CallOutcome) -> Result<T, CliError> {
+        match outcome.dry_run.data.as_slice() {
+            [0, 0, rest @ ..] => T::decode(&mut &rest[..])
+                .map_err(|error| CliError::Failed(format!("unexpected contract output: {error}"))),
+            other => Err(CliError::Failed(format!(
+                "unexpected contract output 0x{}",
+                hex::encode(other)
+            ))),
+        }
+    }
+}

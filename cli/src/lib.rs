@@ -1,0 +1,54 @@
+//! The `inkpost` command-line client as a library: the binary is a thin
+//! `main`, and tests drive [`run_args`] with the arguments a user types.
+//!
+//! Modules: [`context`] (options, keys, chain and relay access), [`chat`]
+//! (resolve, encrypt, send, read, verify), [`deploy`], [`keystore`],
+//! [`relay`] (HTTP client of the relay API), [`error`] (exit codes), and
+//! [`commands`] (one module per subcommand group).
+
+use std::io::Write;
+
+use clap::Parser;
+
+pub mod chat;
+pub mod commands;
+pub mod context;
+pub mod deploy;
+pub mod error;
+pub mod keystore;
+pub mod relay;
+
+pub use context::Context;
+pub use error::CliError;
+
+/// End-to-end-encrypted chat whose trust lives on a Polkadot SDK chain.
+///
+/// Exit codes: 0 success, 1 failure, 2 bad input, 3 not found,
+/// 4 unauthorized, 5 node or relay unavailable, 6 refused by chain or relay.
+#[derive(Debug, Parser)]
+#[command(name = "inkpost", version, about, long_about)]
+pub struct Cli {
+    /// Options every subcommand takes.
+    #[command(flatten)]
+    pub global: context::GlobalOpts,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: commands::Command,
+}
+
+/// Runs a parsed command line, writing the answer to `out`.
+pub async fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
+    let ctx = Context::new(cli.global);
+    commands::run(&ctx, cli.command, out).await
+}
+
+/// Parses `args` (the first is the program name) and runs them.
+pub async fn run_args<I, T>(args: I, out: &mut impl Write) -> Result<(), CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args)
+        .map_err(|error| CliError::BadInput(error.render().to_string()))?;
+    run(cli, out).await
+}

@@ -1,0 +1,503 @@
+//! The whole system the way a user drives it: a real ink-node, the four
+//! contracts deployed by `inkpost deploy`, a relay on SQLite running
+//! in-process, and every step through the CLI's argument parser and
+//! commands (`inkpost_cli::run_args`), as the README's conversation does.
+// Helpers outside #[test] functions unwrap too: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use inkpost_cli::CliError;
+use inkpost_cli::relay::RelayClient;
+use inkpost_relay::config::RelayConfig;
+use inkpost_sdk::keys::Identity;
+use inkpost_tests::deploy::artifacts_dir;
+use inkpost_tests::node::TestNode;
+use inkpost_tests::within;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+/// A node, a deployment, a relay, and a keystore home.
+struct System {
+    node: TestNode,
+    dir: PathBuf,
+    relay_url: String,
+    stop_relay: Option<oneshot::Sender<()>>,
+    relay: tokio::task::JoinHandle<()>,
+}
+
+impl System {
+    async fn start(tag: &str) -> Self {
+        let node = TestNode::start().unwrap_or_else(|error| panic!("{error}"));
+        let dir = std::env::temp_dir().join(format!("inkpost-e2e-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut system = Self {
+            node,
+            dir,
+            relay_url: String::new(),
+            stop_relay: None,
+            relay: tokio::spawn(async {}),
+        };
+        let artifacts = artifacts_dir();
+        within(
+            300,
+            "inkpost deploy",
+            system.cli(
+                "//Alice",
+                &[
+                    "deploy",
+                    "--artifacts",
+                    artifacts.to_str().unwrap(),
+                    "--dispute-window",
+                    "2",
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+        system.start_relay().await;
+        system
+    }
+
+    fn deployment(&self) -> PathBuf {
+        self.dir.join("deployment.json")
+    }
+
+    fn database(&self) -> PathBuf {
+        self.dir.join("relay.db")
+    }
+
+    /// Starts the relay in-process on a free port (SQLite, 200 ms batches).
+    async fn start_relay(&mut self) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.relay_url = format!("http://{}", listener.local_addr().unwrap());
+        let config = RelayConfig::load_from(
+            [
+                "inkpost-relay",
+                "--suri",
+                "//Ferdie",
+                "--deployment",
+                self.deployment().to_str().unwrap(),
+                "--node-url",
+                self.node.url(),
+                "--database-url",
+                &format!("sqlite://{}", self.database().display()),
+                "--batch-interval-ms",
+                "200",
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+        .unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.stop_relay = Some(stop);
+        self.relay = tokio::spawn(async move {
+            inkpost_relay::server::serve(config, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        let relay = RelayClient::new(&self.relay_url);
+        within(120, "the relay is ready", async {
+            loop {
+                if matches!(relay.ready().await, Ok(ready) if ready.chain && ready.database) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        })
+        .await;
+    }
+
+    /// Runs `inkpost --as WHO ARGS…` against this system; returns stdout.
+    async fn cli(&self, who: &str, args: &[&str]) -> Result<String, CliError> {
+        let deployment = self.deployment();
+        let home = self.dir.join("home");
+        let mut argv = vec![
+            "inkpost",
+            "--quiet",
+            "--as",
+            who,
+            "--node",
+            self.node.url(),
+            "--relay",
+            &self.relay_url,
+            "--deployment",
+            deployment.to_str().unwrap(),
+            "--home",
+            home.to_str().unwrap(),
+        ];
+        argv.extend_from_slice(args);
+        let mut out = Vec::new();
+        inkpost_cli::run_args(argv, &mut out).await?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    /// `cli` with `--json`, parsed.
+    async fn json(&self, who: &str, args: &[&str]) -> Value {
+        let mut with_json = vec!["--json"];
+        with_json.extend_from_slice(args);
+        let text = self
+            .cli(who, &with_json)
+            .await
+            .unwrap_or_else(|error| panic!("inkpost {args:?} as {who}: {error}"));
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    }
+
+    async fn ok(&self, who: &str, args: &[&str]) -> String {
+        self.cli(who, args)
+            .await
+            .unwrap_or_else(|error| panic!("inkpost {args:?} as {who}: {error}"))
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop_relay.take() {
+            let _ = stop.send(());
+        }
+        let _ = within(30, "the relay stops", &mut self.relay).await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Texts of a `read --json` answer: `Some(text)` or `None` for a message
+/// not encrypted to the reader; panics on an invalid one.
+fn texts(read: &Value) -> Vec<Option<String>> {
+    read.as_array()
+        .unwrap()
+        .iter()
+        .map(
+            |message| match message["body"]["status"].as_str().unwrap() {
+                "text" => Some(message["body"]["text"].as_str().unwrap().to_owned()),
+                "not_for_me" => None,
+                other => panic!("message {message}: {other}"),
+            },
+        )
+        .collect()
+}
+
+fn owned(texts: &[&str]) -> Vec<Option<String>> {
+    texts.iter().map(|text| Some((*text).to_owned())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_readme_conversation_through_the_cli() {
+    let system = System::start("readme").await;
+    for (who, handle) in [
+        ("//Alice", "alice"),
+        ("//Bob", "bob"),
+        ("//Charlie", "charlie"),
+    ] {
+        system.ok(who, &["id", "register", handle]).await;
+    }
+    let shown = system.json("//Bob", &["id", "show", "alice"]).await;
+    assert_eq!(
+        shown["account_id"],
+        Identity::from_suri("//Alice")
+            .unwrap()
+            .account_id()
+            .to_string()
+    );
+
+    let created = system.json("//Alice", &["group", "create"]).await;
+    let group = created["group"].as_u64().unwrap().to_string();
+    let first = system
+        .json("//Alice", &["group", "add", &group, "bob"])
+        .await;
+    let added = system
+        .json("//Alice", &["group", "add", &group, "charlie"])
+        .await;
+    // Every membership change moves the epoch on.
+    assert_eq!(
+        added["epoch"].as_u64().unwrap(),
+        first["epoch"].as_u64().unwrap() + 1
+    );
+    let members = system.json("//Bob", &["group", "members", &group]).await;
+    assert_eq!(members["members"].as_array().unwrap().len(), 3);
+
+    system
+        .ok("//Alice", &["send", "--group", &group, "Hi both"])
+        .await;
+    let sent = system
+        .json("//Bob", &["send", "--group", &group, "Friday works"])
+        .await;
+    assert_eq!(sent["recipients"], 3);
+    let bob_message = sent["receipt"]["message_id"].as_str().unwrap().to_owned();
+    system
+        .ok("//Charlie", &["send", "--group", &group, "Count me in"])
+        .await;
+    system
+        .ok("//Bob", &["send", "--to", "alice", "just for you"])
+        .await;
+
+    for reader in ["//Alice", "//Bob", "//Charlie"] {
+        let read = system.json(reader, &["read", "--group", &group]).await;
+        assert_eq!(
+            texts(&read),
+            owned(&["Hi both", "Friday works", "Count me in"]),
+            "{reader}"
+        );
+    }
+    let direct = system.json("//Alice", &["read", "--with", "bob"]).await;
+    assert_eq!(texts(&direct), owned(&["just for you"]));
+    // Charlie's direct conversation with Bob is another one: empty. (The
+    // relay's own tests show a third party cannot read Alice and Bob's.)
+    let others = system.json("//Charlie", &["read", "--with", "bob"]).await;
+    assert_eq!(texts(&others), Vec::<Option<String>>::new());
+
+    // Bob verifies his message's anchor on chain.
+    let verified = within(
+        60,
+        "the message is anchored",
+        system.json("//Bob", &["verify", &bob_message, "--wait", "45"]),
+    )
+    .await;
+    assert_eq!(verified["id"], bob_message.as_str());
+    assert!(verified["block"].as_u64().unwrap() > 0);
+    assert_eq!(
+        verified["submitter"],
+        Identity::from_suri("//Ferdie")
+            .unwrap()
+            .address()
+            .to_string()
+    );
+
+    // Charlie is removed: the relay refuses him, and what is sent after
+    // the removal is not encrypted to him either.
+    system
+        .ok("//Alice", &["group", "remove", &group, "charlie"])
+        .await;
+    system
+        .ok("//Alice", &["send", "--group", &group, "only for Bob"])
+        .await;
+    let refused = system
+        .cli("//Charlie", &["read", "--group", &group])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.exit_code(), 4, "{refused}");
+    let bob_reads = system.json("//Bob", &["read", "--group", &group]).await;
+    assert_eq!(
+        texts(&bob_reads).last().unwrap().as_deref(),
+        Some("only for Bob")
+    );
+    let last = &bob_reads.as_array().unwrap()[3];
+    let envelope = RelayClient::new(&system.relay_url)
+        .envelope(
+            &Identity::from_suri("//Bob").unwrap(),
+            &last["id"].as_str().unwrap().parse().unwrap(),
+        )
+        .await
+        .unwrap()
+        .envelope()
+        .unwrap();
+    let charlie = Identity::from_suri("//Charlie").unwrap().account_id();
+    assert!(!envelope.recipients().any(|account| *account == charlie));
+
+    // Alice tips Bob for his message; Bob's balance grows by the tip.
+    let tipped = system
+        .json("//Alice", &["tip", &bob_message, "--amount", "0.5"])
+        .await;
+    assert_eq!(
+        tipped["to"],
+        Identity::from_suri("//Bob").unwrap().address().to_string()
+    );
+    assert_eq!(tipped["amount"], "500000000000");
+
+    // Postage: Alice opens a channel to the relay's account, signs a
+    // voucher, and the relay operator claims it.
+    let relay_address = Identity::from_suri("//Ferdie")
+        .unwrap()
+        .address()
+        .to_string();
+    let opened = system
+        .json(
+            "//Alice",
+            &[
+                "channel",
+                "open",
+                &relay_address,
+                "--deposit",
+                "1",
+                "--blocks",
+                "500",
+            ],
+        )
+        .await;
+    let channel = opened["channel"].as_u64().unwrap().to_string();
+    let voucher = system.dir.join("voucher.json");
+    system
+        .ok(
+            "//Alice",
+            &[
+                "channel",
+                "pay",
+                &channel,
+                "--total",
+                "0.01",
+                "--out",
+                voucher.to_str().unwrap(),
+            ],
+        )
+        .await;
+    let claimed = system
+        .json("//Ferdie", &["channel", "claim", voucher.to_str().unwrap()])
+        .await;
+    assert_eq!(claimed["paid"], "10000000000");
+    // The same voucher again pays nothing: refused, and nothing moves.
+    let replay = system
+        .cli("//Ferdie", &["channel", "claim", voucher.to_str().unwrap()])
+        .await
+        .unwrap_err();
+    assert!(
+        replay.to_string().contains("VoucherNotIncreasing"),
+        "{replay}"
+    );
+    let state = system.json("//Alice", &["channel", "show", &channel]).await;
+    assert_eq!(state["paid"], "10000000000");
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rotation_tampering_and_bad_input() {
+    let system = System::start("rotation").await;
+    for (who, handle) in [("//Alice", "alice"), ("//Bob", "bob")] {
+        system.ok(who, &["id", "register", handle]).await;
+    }
+    system
+        .ok("//Alice", &["send", "--to", "bob", "before"])
+        .await;
+    let rotated = system.json("//Bob", &["id", "rotate-key"]).await;
+    assert_eq!(rotated["key_version"], 2);
+    system
+        .ok("//Alice", &["send", "--to", "bob", "after"])
+        .await;
+
+    // Both messages open for Bob: the first with key version 1, the second
+    // with version 2, which is what it was encrypted to.
+    let read = system.json("//Bob", &["read", "--with", "alice"]).await;
+    assert_eq!(texts(&read), owned(&["before", "after"]));
+    let relay = RelayClient::new(&system.relay_url);
+    let bob = Identity::from_suri("//Bob").unwrap();
+    let versions: Vec<u32> = {
+        let mut versions = Vec::new();
+        for message in read.as_array().unwrap() {
+            let id = message["id"].as_str().unwrap().parse().unwrap();
+            let envelope = relay.envelope(&bob, &id).await.unwrap().envelope().unwrap();
+            let wrapped = envelope
+                .payload
+                .recipients
+                .iter()
+                .find(|wrapped| wrapped.recipient == bob.account_id())
+                .unwrap();
+            versions.push(wrapped.key_version.0);
+        }
+        versions
+    };
+    assert_eq!(versions, vec![1, 2]);
+
+    // A relay that alters a stored body is caught by the reader.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", system.database().display()))
+        .await
+        .unwrap();
+    let body: Vec<u8> =
+        sqlx::query_scalar("SELECT body FROM envelopes ORDER BY row_id DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let mut altered = body.clone();
+    let last = altered.len() - 1;
+    altered[last] ^= 1;
+    sqlx::query("UPDATE envelopes SET body = ? WHERE body = ?")
+        .bind(&altered)
+        .bind(&body)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let read = system.json("//Bob", &["read", "--with", "alice"]).await;
+    let statuses: Vec<&str> = read
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|message| message["body"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["text", "invalid"]);
+
+    // Bad input: one clear error each, with its exit code.
+    for (who, args, code, says) in [
+        (
+            "//Alice",
+            vec!["send", "--to", "nobody_here", "hi"],
+            3,
+            "nobody is registered",
+        ),
+        (
+            "//Alice",
+            vec!["group", "add", "999", "bob"],
+            3,
+            "NoSuchGroup",
+        ),
+        (
+            "//Bob",
+            vec!["id", "register", "bob2"],
+            6,
+            "AlreadyRegistered",
+        ),
+        (
+            "//Dave",
+            vec!["send", "--to", "bob", "hi"],
+            4,
+            "register one",
+        ),
+        ("//Alice", vec!["verify", "0x1234"], 2, "not a message id"),
+        ("no-such-key", vec!["id", "show"], 2, "inkpost keys create"),
+        (
+            "//Alice",
+            vec!["tip", "0x1234", "--amount", "0"],
+            2,
+            "not a message id",
+        ),
+    ] {
+        let error = system.cli(who, &args).await.unwrap_err();
+        assert_eq!(error.exit_code(), code, "{args:?}: {error}");
+        assert!(error.to_string().contains(says), "{args:?}: {error}");
+    }
+    // The relay and the node, unreachable.
+    let mut argv = vec![
+        "inkpost",
+        "--as",
+        "//Alice",
+        "--relay",
+        "http://127.0.0.1:9",
+    ];
+    let deployment = system.deployment();
+    argv.extend([
+        "--deployment",
+        deployment.to_str().unwrap(),
+        "--node",
+        system.node.url(),
+    ]);
+    argv.extend(["send", "--to", "bob", "hi"]);
+    let error = inkpost_cli::run_args(argv, &mut Vec::new())
+        .await
+        .unwrap_err();
+    assert_eq!(error.exit_code(), 5, "{error}");
+    let argv = [
+        "inkpost",
+        "--as",
+        "//Alice",
+        "--node",
+        "ws://127.0.0.1:9",
+        "--deployment",
+        deployment.to_str().unwrap(),
+        "id",
+        "show",
+        "bob",
+    ];
+    let error = inkpost_cli::run_args(argv, &mut Vec::new())
+        .await
+        .unwrap_err();
+    assert_eq!(error.exit_code(), 5, "{error}");
+    system.stop().await;
+}
