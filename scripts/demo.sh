@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The main job: a local chain and a first look at Inkpost's keys.
+# The main job: a local chain, the four contracts, a relay on SQLite, and a
+# conversation between Alice, Bob and Charlie, all through the `inkpost` CLI.
 #
-#   scripts/demo.sh          start (or reuse) the dev chain and leave it running
-#   scripts/demo.sh --stop   stop the dev chain at the end
+#   scripts/demo.sh          run it and leave the node and the relay running
+#   scripts/demo.sh --stop   stop the node and the relay at the end
 #
-# Later milestones grow this into the whole conversation: contracts deployed,
-# a relay on SQLite, Alice, Bob and Charlie chatting, anchors verified on
-# chain, tips and postage paid through a payment channel.
+# Each run deploys a fresh set of contracts (a new salt) and starts a relay
+# with a fresh database, so it can be repeated against a running node.
+# State and logs go to $INKPOST_STATE (default .run/ in the clone).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$INKPOST_ROOT"
@@ -15,32 +16,125 @@ stop_at_end=0
 for arg in "$@"; do
   case "$arg" in
     --stop) stop_at_end=1 ;;
-    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $arg" "usage: scripts/demo.sh [--stop]" ;;
   esac
 done
 
-"$INKPOST_ROOT/scripts/install-deps.sh"
+started=$SECONDS
+"$INKPOST_ROOT/scripts/install-deps.sh" --cargo-contract
 
-step "Building the inkpost CLI"
-timed cargo build -q --locked -p inkpost-cli
-inkpost="$CARGO_TARGET_DIR/debug/inkpost"
+step "Building the inkpost CLI and the relay"
+timed cargo build -q --locked -p inkpost-cli -p inkpost-relay
+bin="$CARGO_TARGET_DIR/debug"
+"$INKPOST_ROOT/scripts/build-contracts.sh" identity groups anchors escrow
 
+state="${INKPOST_STATE:-$INKPOST_ROOT/.run}"
+mkdir -p "$state"
 port="${INKPOST_RPC_PORT:-9944}"
 "$INKPOST_ROOT/scripts/dev-node.sh" start --rpc-port "$port"
-"$INKPOST_ROOT/scripts/dev-node.sh" status
 
-for who in Alice Bob Charlie; do
-  step "$who's keys (one seed: sr25519 account key + X25519 encryption key)"
-  "$inkpost" keys inspect "//$who" | sed 's/^/    /'
+run_id="$(date +%Y%m%d-%H%M%S)"
+export INKPOST_NODE="ws://127.0.0.1:$port"
+export INKPOST_HOME="$state/home"
+export INKPOST_DEPLOYMENT="$state/deployment-$run_id.json"
+export INKPOST_ARTIFACTS="${INKPOST_ARTIFACTS:-$INKPOST_ROOT/contracts/artifacts}"
+
+inkpost() { "$bin/inkpost" "$@"; }
+act() { # act WHO ARGS…: show the command a user would type as //WHO, run it
+  local who="$1"
+  shift
+  local shown
+  printf -v shown ' %q' "$@"
+  printf '    %s$ inkpost --as //%s%s%s\n' "$_dim" "$who" "$shown" "$_reset"
+  inkpost --as "//$who" "$@" 2>&1 | sed 's/^/      /'
+  return "${PIPESTATUS[0]}"
+}
+json_field() { # json_field PATH… < json: prints one field (dot path)
+  python3 -c 'import json, sys
+value = json.load(sys.stdin)
+for key in sys.argv[1].split("."):
+    value = value[int(key)] if isinstance(value, list) else value[key]
+print(value)' "$1"
+}
+
+step "Alice deploys the identity, groups, anchors and escrow contracts"
+act Alice deploy --salt "demo-$run_id"
+
+relay_port="${INKPOST_RELAY_PORT:-$(free_port)}"
+export INKPOST_RELAY="http://127.0.0.1:$relay_port"
+relay_log="$state/relay-$run_id.log"
+step "Starting a relay on SQLite at $INKPOST_RELAY (anchoring as //Ferdie; log: $relay_log)"
+"$bin/inkpost-relay" --suri //Ferdie --listen "127.0.0.1:$relay_port" \
+  --deployment "$INKPOST_DEPLOYMENT" --node-url "$INKPOST_NODE" \
+  --database-url "sqlite://$state/relay-$run_id.db" >"$relay_log" 2>&1 &
+relay_pid=$!
+echo "$relay_pid" >"$state/relay.pid"
+# A failed run stops its relay; a good one leaves it running unless --stop.
+trap 'status=$?; if [ "$status" -ne 0 ]; then kill "$relay_pid" 2>/dev/null || true; fi' EXIT
+for _ in $(seq 1 120); do
+  curl -sf --max-time 2 "$INKPOST_RELAY/ready" >/dev/null 2>&1 && break
+  kill -0 "$relay_pid" 2>/dev/null || { tail -n 20 "$relay_log" >&2; die "the relay exited" "see $relay_log"; }
+  sleep 0.5
 done
+curl -sf --max-time 2 "$INKPOST_RELAY/ready" >/dev/null || die "the relay is not ready after 60 s" "see $relay_log"
+ok "relay ready (pid $relay_pid)"
 
-step "Coming next"
-info "deploy the identity, groups, anchors and escrow contracts to this chain,"
-info "start a relay on SQLite, and run a conversation between Alice, Bob and Charlie."
+step "Alice, Bob and Charlie register their handles and encryption keys"
+act Alice id register alice
+act Bob id register bob
+act Charlie id register charlie
 
+step "Alice creates a group with Bob and Charlie"
+group="$(inkpost --as //Alice --json -q group create | json_field group)"
+info "group $group created"
+act Alice group add "$group" bob
+act Alice group add "$group" charlie
+act Alice group members "$group"
+
+step "They talk (each message encrypted to every member, signed, stored by the relay)"
+act Alice send --group "$group" "Hi both! Lunch on Friday?"
+bob_message="$(inkpost --as //Bob --json -q send --group "$group" "Friday works. I'll bring the ink." | json_field receipt.message_id)"
+info "bob sent $bob_message"
+act Charlie send --group "$group" "Count me in."
+act Bob send --to alice "Psst, a direct message just for you."
+act Bob read --group "$group"
+act Alice read --with bob
+
+step "Bob checks on chain that his message was anchored"
+act Bob verify "$bob_message" --wait 30
+
+step "Alice removes Charlie; he cannot read what is sent afterwards"
+act Alice group remove "$group" charlie
+act Alice send --group "$group" "Charlie is out: this one is only for Bob."
+if act Charlie read --group "$group"; then
+  die "Charlie could still read the group after his removal"
+fi
+ok "the relay refused Charlie (exit code 4: unauthorized), and the message is not encrypted to him"
+
+step "Alice tips Bob for his message"
+act Alice tip "$bob_message" --amount 0.5
+
+step "Postage: Alice pays the relay through a payment channel"
+relay_address="$(inkpost --json keys show //Ferdie | json_field address)"
+channel="$(inkpost --as //Alice --json -q channel open "$relay_address" --deposit 1 --blocks 1000 | json_field channel)"
+info "channel $channel open to the relay ($relay_address) with 1 token"
+act Alice channel pay "$channel" --total 0.01 --out "$state/voucher-$run_id.json"
+info "the relay operator claims the voucher:"
+act Ferdie channel claim "$state/voucher-$run_id.json"
+act Alice channel show "$channel"
+
+step "Done in $((SECONDS - started)) s"
+info "deployment: $INKPOST_DEPLOYMENT"
+info "try it yourself, for example:"
+info "  export INKPOST_NODE=$INKPOST_NODE INKPOST_RELAY=$INKPOST_RELAY INKPOST_DEPLOYMENT=$INKPOST_DEPLOYMENT"
+info "  $bin/inkpost --as //Bob read --group $group --follow"
 if [ "$stop_at_end" -eq 1 ]; then
+  kill "$relay_pid" 2>/dev/null && wait "$relay_pid" 2>/dev/null || true
+  rm -f "$state/relay.pid"
+  ok "relay stopped"
   "$INKPOST_ROOT/scripts/dev-node.sh" stop
 else
-  info "The chain keeps running at ws://127.0.0.1:$port; stop it with: scripts/dev-node.sh stop"
+  info "The node (ws://127.0.0.1:$port) and the relay (pid $relay_pid) keep running;"
+  info "stop them with: kill \$(cat $state/relay.pid); scripts/dev-node.sh stop"
 fi

@@ -1,6 +1,9 @@
 //! Messaging as a user does it: resolve people and groups on chain,
 //! encrypt and sign, submit to the relay, read back and verify.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use inkpost_sdk::contracts::{Anchor, GroupState, IdentityRecord, Role, anchors, groups, identity};
 use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
 use inkpost_sdk::ids::{
@@ -209,6 +212,8 @@ pub struct ReadMessage {
     pub id: MessageId,
     /// The sender's account.
     pub sender: AccountId,
+    /// The sender's handle, if registered.
+    pub sender_handle: Option<String>,
     /// When the sender says it was sent (ms since the Unix epoch).
     pub sent_at_ms: u64,
     /// The text, or why it cannot be read.
@@ -228,8 +233,55 @@ pub enum Body {
     Invalid(String),
 }
 
+/// Handles of accounts, looked up on chain once each.
+#[derive(Debug, Default)]
+pub struct Handles(HashMap<AccountId, Option<String>>);
+
+impl Handles {
+    /// Looks up every account not known yet.
+    pub async fn learn(
+        &mut self,
+        ctx: &Context,
+        accounts: impl IntoIterator<Item = AccountId>,
+    ) -> Result<(), CliError> {
+        for account in accounts {
+            if let Entry::Vacant(slot) = self.0.entry(account) {
+                let found = person_at(ctx, account.to_address()).await?;
+                slot.insert(found.map(|person| person.record.handle));
+            }
+        }
+        Ok(())
+    }
+
+    /// The handle of `account`, if known and registered.
+    pub fn of(&self, account: &AccountId) -> Option<String> {
+        self.0.get(account).cloned().flatten()
+    }
+}
+
+/// The accounts a conversation's messages come from, as far as the chain
+/// says now: the group's members, or the two parties.
+pub async fn participants(
+    ctx: &Context,
+    me: &Identity,
+    target: &Target,
+) -> Result<Vec<AccountId>, CliError> {
+    Ok(match target {
+        Target::Handle(handle) => vec![me.account_id(), person(ctx, handle).await?.account()],
+        Target::Group(group) => {
+            let mut accounts = Vec::new();
+            for (address, _) in members(ctx, *group).await? {
+                if let Some(member) = person_at(ctx, address).await? {
+                    accounts.push(member.account());
+                }
+            }
+            accounts
+        }
+    })
+}
+
 /// Checks and opens one envelope as the relay gave it.
-pub fn open(me: &Identity, view: &EnvelopeView) -> ReadMessage {
+pub fn open(me: &Identity, view: &EnvelopeView, handles: &Handles) -> ReadMessage {
     let body = match view.envelope() {
         Err(error) => Body::Invalid(error.to_string()),
         Ok(envelope) if envelope.header.sender != view.sender => Body::Invalid(format!(
@@ -261,6 +313,7 @@ pub fn open(me: &Identity, view: &EnvelopeView) -> ReadMessage {
         seq: view.seq,
         id: view.id,
         sender: view.sender,
+        sender_handle: handles.of(&view.sender),
         sent_at_ms,
         body,
     }
@@ -284,7 +337,8 @@ pub async fn conversation_of(
     })
 }
 
-/// Every message of a conversation after `after`, verified and opened.
+/// Every message of a conversation after `after`, verified and opened,
+/// with the senders' handles.
 pub async fn read(
     ctx: &Context,
     me: &Identity,
@@ -293,17 +347,22 @@ pub async fn read(
 ) -> Result<Vec<ReadMessage>, CliError> {
     let (conversation, peer) = conversation_of(ctx, me, target).await?;
     let relay = ctx.relay();
-    let mut messages = Vec::new();
+    let mut views = Vec::new();
     let mut after = after;
     loop {
         let page = relay.list(me, &conversation, after, peer.as_ref()).await?;
-        messages.extend(page.envelopes.iter().map(|view| open(me, view)));
+        let done = page.envelopes.is_empty();
+        views.extend(page.envelopes);
         match page.next_after {
-            Some(next) if !page.envelopes.is_empty() => after = next,
+            Some(next) if !done => after = next,
             _ => break,
         }
     }
-    Ok(messages)
+    let mut handles = Handles::default();
+    handles
+        .learn(ctx, views.iter().map(|view| view.sender))
+        .await?;
+    Ok(views.iter().map(|view| open(me, view, &handles)).collect())
 }
 
 /// A message's anchor as checked against the chain.

@@ -113,6 +113,18 @@ impl System {
 
     /// Runs `inkpost --as WHO ARGS…` against this system; returns stdout.
     async fn cli(&self, who: &str, args: &[&str]) -> Result<String, CliError> {
+        let mut out = Vec::new();
+        self.cli_to(who, args, &mut out).await?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    /// `cli` writing its output to `out` as it goes.
+    async fn cli_to(
+        &self,
+        who: &str,
+        args: &[&str],
+        out: &mut impl std::io::Write,
+    ) -> Result<(), CliError> {
         let deployment = self.deployment();
         let home = self.dir.join("home");
         let mut argv = vec![
@@ -130,9 +142,7 @@ impl System {
             home.to_str().unwrap(),
         ];
         argv.extend_from_slice(args);
-        let mut out = Vec::new();
-        inkpost_cli::run_args(argv, &mut out).await?;
-        Ok(String::from_utf8(out).unwrap())
+        inkpost_cli::run_args(argv, out).await
     }
 
     /// `cli` with `--json`, parsed.
@@ -158,6 +168,30 @@ impl System {
         }
         let _ = within(30, "the relay stops", &mut self.relay).await;
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A writer that hands each complete line to a channel, so a test can
+/// react to a command's output while it runs.
+struct Lines {
+    partial: Vec<u8>,
+    lines: tokio::sync::mpsc::UnboundedSender<String>,
+}
+
+impl std::io::Write for Lines {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.partial.extend_from_slice(bytes);
+        while let Some(end) = self.partial.iter().position(|byte| *byte == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=end).collect();
+            let _ = self
+                .lines
+                .send(String::from_utf8_lossy(&line).trim_end().to_owned());
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -263,11 +297,37 @@ async fn the_readme_conversation_through_the_cli() {
             .to_string()
     );
 
-    // Charlie is removed: the relay refuses him, and what is sent after
-    // the removal is not encrypted to him either.
-    system
-        .ok("//Alice", &["group", "remove", &group, "charlie"])
-        .await;
+    // Charlie follows the group live; Alice writes, and once Charlie has
+    // seen it she removes him: his stream ends with the revocation.
+    let (lines, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let mut writer = Lines {
+        partial: Vec::new(),
+        lines,
+    };
+    let follow_args = [
+        "--json", "read", "--group", &group, "--after", "3", "--follow",
+    ];
+    let follow = system.cli_to("//Charlie", &follow_args, &mut writer);
+    let alice_acts = async {
+        system
+            .ok("//Alice", &["send", "--group", &group, "still for Charlie"])
+            .await;
+        let line = within(60, "Charlie's stream delivers", seen.recv())
+            .await
+            .unwrap();
+        let message: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(message["body"]["text"], "still for Charlie");
+        assert_eq!(message["sender_handle"], "alice");
+        // Charlie is removed: the relay refuses him, and what is sent after
+        // the removal is not encrypted to him either.
+        system
+            .ok("//Alice", &["group", "remove", &group, "charlie"])
+            .await;
+    };
+    let (followed, ()) = tokio::join!(within(120, "the stream ends", follow), alice_acts);
+    let revoked = followed.unwrap_err();
+    assert_eq!(revoked.exit_code(), 4, "{revoked}");
+    assert!(revoked.to_string().contains("revoked"), "{revoked}");
     system
         .ok("//Alice", &["send", "--group", &group, "only for Bob"])
         .await;
@@ -281,7 +341,7 @@ async fn the_readme_conversation_through_the_cli() {
         texts(&bob_reads).last().unwrap().as_deref(),
         Some("only for Bob")
     );
-    let last = &bob_reads.as_array().unwrap()[3];
+    let last = bob_reads.as_array().unwrap().last().unwrap();
     let envelope = RelayClient::new(&system.relay_url)
         .envelope(
             &Identity::from_suri("//Bob").unwrap(),

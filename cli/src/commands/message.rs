@@ -6,7 +6,7 @@ use inkpost_sdk::ids::{GroupId, MessageId};
 use serde_json::json;
 
 use super::emit;
-use crate::chat::{self, Body, ReadMessage, Target, conversation_of};
+use crate::chat::{self, Body, Handles, ReadMessage, Target, conversation_of};
 use crate::context::Context;
 use crate::error::CliError;
 
@@ -102,12 +102,16 @@ pub async fn read(ctx: &Context, opts: ReadOpts, out: &mut impl Write) -> Result
         return Ok(());
     }
     let (conversation, peer) = conversation_of(ctx, &me, &target).await?;
+    let mut handles = Handles::default();
+    handles
+        .learn(ctx, chat::participants(ctx, &me, &target).await?)
+        .await?;
     ctx.progress("following; new messages appear as they arrive (Ctrl-C stops)");
     let mut failure = None;
     let still_member = ctx
         .relay()
         .follow(&me, &conversation, last, peer.as_ref(), |view| {
-            let message = chat::open(&me, &view);
+            let message = chat::open(&me, &view, &handles);
             match print_message(ctx, out, &message) {
                 Ok(()) => true,
                 Err(error) => {
@@ -139,7 +143,10 @@ fn print_message(
         writeln!(out, "{text}")?;
         return Ok(());
     }
-    let sender = short(&message.sender.to_string());
+    let sender = message
+        .sender_handle
+        .clone()
+        .unwrap_or_else(|| short(&message.sender.to_string()));
     match &message.body {
         Body::Text(text) => writeln!(out, "#{:<4} {sender}: {text}", message.seq)?,
         Body::NotForMe => writeln!(out, "#{:<4} {sender}: (not encrypted to you)", message.seq)?,
