@@ -11,33 +11,123 @@ use inkpost_cli::CliError;
 use inkpost_cli::relay::RelayClient;
 use inkpost_relay::config::RelayConfig;
 use inkpost_sdk::keys::Identity;
+use inkpost_tests::db::{Kind, TestDatabase};
 use inkpost_tests::deploy::artifacts_dir;
 use inkpost_tests::node::TestNode;
 use inkpost_tests::within;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-/// A node, a deployment, a relay, and a keystore home.
+/// A relay running in-process on a free port.
+struct Relay {
+    url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    /// Starts a relay of `deployment` as `suri` on `database_url` (200 ms
+    /// batches) and waits until it is ready.
+    async fn start(
+        node: &TestNode,
+        deployment: &std::path::Path,
+        database_url: &str,
+        suri: &str,
+        anchoring: bool,
+    ) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let config = RelayConfig::load_from(
+            [
+                "inkpost-relay",
+                "--suri",
+                suri,
+                "--deployment",
+                deployment.to_str().unwrap(),
+                "--node-url",
+                node.url(),
+                "--database-url",
+                database_url,
+                "--batch-interval-ms",
+                "200",
+                "--anchoring",
+                &anchoring.to_string(),
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+        .unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            inkpost_relay::server::serve(config, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        let client = RelayClient::new(&url);
+        within(120, "the relay is ready", async {
+            loop {
+                if matches!(client.ready().await, Ok(ready) if ready.chain && ready.database) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        })
+        .await;
+        Self {
+            url,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = within(30, "the relay stops", &mut self.task).await;
+    }
+}
+
+/// A node, a deployment, a relay on SQLite, and a keystore home.
 struct System {
     node: TestNode,
     dir: PathBuf,
     relay_url: String,
-    stop_relay: Option<oneshot::Sender<()>>,
-    relay: tokio::task::JoinHandle<()>,
+    relay: Option<Relay>,
 }
 
 impl System {
+    /// A node with the contracts deployed by `inkpost deploy` and a relay
+    /// on SQLite (anchoring as //Ferdie).
     async fn start(tag: &str) -> Self {
+        let mut system = Self::deployed(tag).await;
+        let database = format!("sqlite://{}", system.database().display());
+        let relay = Relay::start(
+            &system.node,
+            &system.deployment(),
+            &database,
+            "//Ferdie",
+            true,
+        )
+        .await;
+        system.relay_url = relay.url.clone();
+        system.relay = Some(relay);
+        system
+    }
+
+    /// A node with the contracts deployed by `inkpost deploy`, no relay.
+    async fn deployed(tag: &str) -> Self {
         let node = TestNode::start().unwrap_or_else(|error| panic!("{error}"));
         let dir = std::env::temp_dir().join(format!("inkpost-e2e-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let mut system = Self {
+        let system = Self {
             node,
             dir,
             relay_url: String::new(),
-            stop_relay: None,
-            relay: tokio::spawn(async {}),
+            relay: None,
         };
         let artifacts = artifacts_dir();
         within(
@@ -56,7 +146,6 @@ impl System {
         )
         .await
         .unwrap();
-        system.start_relay().await;
         system
     }
 
@@ -66,49 +155,6 @@ impl System {
 
     fn database(&self) -> PathBuf {
         self.dir.join("relay.db")
-    }
-
-    /// Starts the relay in-process on a free port (SQLite, 200 ms batches).
-    async fn start_relay(&mut self) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        self.relay_url = format!("http://{}", listener.local_addr().unwrap());
-        let config = RelayConfig::load_from(
-            [
-                "inkpost-relay",
-                "--suri",
-                "//Ferdie",
-                "--deployment",
-                self.deployment().to_str().unwrap(),
-                "--node-url",
-                self.node.url(),
-                "--database-url",
-                &format!("sqlite://{}", self.database().display()),
-                "--batch-interval-ms",
-                "200",
-            ]
-            .map(String::from)
-            .to_vec(),
-        )
-        .unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        self.stop_relay = Some(stop);
-        self.relay = tokio::spawn(async move {
-            inkpost_relay::server::serve(config, listener, async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        });
-        let relay = RelayClient::new(&self.relay_url);
-        within(120, "the relay is ready", async {
-            loop {
-                if matches!(relay.ready().await, Ok(ready) if ready.chain && ready.database) {
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-        })
-        .await;
     }
 
     /// Runs `inkpost --as WHO ARGS…` against this system; returns stdout.
@@ -163,10 +209,9 @@ impl System {
     }
 
     async fn stop(mut self) {
-        if let Some(stop) = self.stop_relay.take() {
-            let _ = stop.send(());
+        if let Some(relay) = self.relay.take() {
+            relay.stop().await;
         }
-        let _ = within(30, "the relay stops", &mut self.relay).await;
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -560,4 +605,77 @@ async fn rotation_tampering_and_bad_input() {
         .unwrap_err();
     assert_eq!(error.exit_code(), 5, "{error}");
     system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_relays_sharing_postgres_serve_one_conversation() {
+    let mut system = System::deployed("postgres").await;
+    let database = TestDatabase::new(Kind::Postgres).await;
+    // One anchors (as //Ferdie); the other only serves (as //Eve).
+    let anchoring = Relay::start(
+        &system.node,
+        &system.deployment(),
+        &database.url,
+        "//Ferdie",
+        true,
+    )
+    .await;
+    let serving = Relay::start(
+        &system.node,
+        &system.deployment(),
+        &database.url,
+        "//Eve",
+        false,
+    )
+    .await;
+    for (who, handle) in [("//Alice", "alice"), ("//Bob", "bob")] {
+        system.ok(who, &["id", "register", handle]).await;
+    }
+
+    system.relay_url = anchoring.url.clone();
+    let first = system
+        .json("//Alice", &["send", "--to", "bob", "via the first relay"])
+        .await;
+    system.relay_url = serving.url.clone();
+    let second = system
+        .json("//Bob", &["send", "--to", "alice", "via the second relay"])
+        .await;
+    // One conversation, one sequence, whichever relay took the message.
+    assert_eq!(first["receipt"]["seq"], 1);
+    assert_eq!(second["receipt"]["seq"], 2);
+    assert_eq!(
+        first["receipt"]["conversation"],
+        second["receipt"]["conversation"]
+    );
+
+    for relay in [&anchoring, &serving] {
+        system.relay_url = relay.url.clone();
+        let read = system.json("//Alice", &["read", "--with", "bob"]).await;
+        assert_eq!(
+            texts(&read),
+            owned(&["via the first relay", "via the second relay"]),
+            "{}",
+            relay.url
+        );
+    }
+    // The serving relay hands out the proof the anchoring one recorded,
+    // for a message it took itself.
+    let message = second["receipt"]["message_id"].as_str().unwrap().to_owned();
+    let verified = within(
+        60,
+        "the message is anchored",
+        system.json("//Bob", &["verify", &message, "--wait", "45"]),
+    )
+    .await;
+    assert_eq!(
+        verified["submitter"],
+        Identity::from_suri("//Ferdie")
+            .unwrap()
+            .address()
+            .to_string()
+    );
+    serving.stop().await;
+    anchoring.stop().await;
+    system.stop().await;
+    drop(database);
 }
