@@ -201,6 +201,9 @@ impl ChainView {
             Ok(blocks) => blocks,
             Err(error) => return error.into(),
         };
+        // Events of blocks finalized while no subscription ran (an outage,
+        // a reconnect) were never applied: forget every cached answer.
+        self.forget_all().await;
         self.following.store(true, Ordering::Relaxed);
         let error = loop {
             let block = match blocks.next().await {
@@ -231,6 +234,15 @@ impl ChainView {
         };
         self.following.store(false, Ordering::Relaxed);
         error
+    }
+
+    /// Drops every cached answer (they are asked again on use).
+    async fn forget_all(&self) {
+        let mut cache = self.cache.write().await;
+        cache.generation += 1;
+        cache.identities.clear();
+        cache.groups.clear();
+        cache.roles.clear();
     }
 
     /// Updates the cache for one contract event. Every identity event's

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -31,6 +31,9 @@ pub enum NodeError {
          or run scripts/install-deps.sh"
     )]
     NotFound,
+    /// Only a node started with a base path can be restarted.
+    #[error("this node keeps no state to restart from (use TestNode::start_persistent)")]
+    NotRestartable,
     /// The binary could not be spawned.
     #[error("could not start {path}: {source}")]
     Spawn {
@@ -55,6 +58,7 @@ pub struct TestNode {
     child: Option<Child>,
     url: String,
     log: Arc<Mutex<VecDeque<String>>>,
+    base_path: Option<PathBuf>,
 }
 
 impl TestNode {
@@ -74,23 +78,58 @@ impl TestNode {
 
     /// Starts a fresh dev chain, or connects to `$CONTRACTS_NODE_URL`.
     pub fn start() -> Result<Self, NodeError> {
-        let log = Arc::new(Mutex::new(VecDeque::new()));
         if let Ok(url) = std::env::var("CONTRACTS_NODE_URL") {
             return Ok(Self {
                 child: None,
                 url,
-                log,
+                log: Arc::default(),
+                base_path: None,
             });
         }
+        Self::spawn(None, 0)
+    }
+
+    /// Starts a dev chain that keeps its state in `base_path`, so that
+    /// [`TestNode::restart`] brings the same chain back.
+    pub fn start_persistent(base_path: &Path) -> Result<Self, NodeError> {
+        Self::spawn(Some(base_path.to_owned()), 0)
+    }
+
+    /// Kills the node (SIGKILL) and starts it again on the same state and
+    /// RPC port. Only for nodes from [`TestNode::start_persistent`].
+    pub fn restart(&mut self) -> Result<(), NodeError> {
+        let port = self
+            .url
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok());
+        let (Some(port), Some(_)) = (port, &self.base_path) else {
+            return Err(NodeError::NotRestartable);
+        };
+        self.kill();
+        *self = Self::spawn(self.base_path.clone(), port)?;
+        Ok(())
+    }
+
+    /// SIGKILLs the node and waits for it to exit.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn spawn(base_path: Option<PathBuf>, port: u16) -> Result<Self, NodeError> {
+        let log = Arc::new(Mutex::new(VecDeque::new()));
         let path = Self::binary()?;
+        let storage = match &base_path {
+            Some(dir) => vec!["--base-path".into(), dir.display().to_string()],
+            None => vec!["--tmp".to_owned()],
+        };
         let mut child = Command::new(&path)
-            .args([
-                "--tmp",
-                "--rpc-port",
-                "0",
-                "--no-prometheus",
-                "--no-telemetry",
-            ])
+            .args(storage)
+            .args(["--rpc-port", &port.to_string()])
+            .args(["--no-prometheus", "--no-telemetry"])
             .args(["--port", "0", "-lruntime::revive=debug"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -125,6 +164,7 @@ impl TestNode {
             child: Some(child),
             url: String::new(),
             log,
+            base_path,
         };
         match port_rx.recv_timeout(START_TIMEOUT) {
             Ok(port) => {
@@ -157,10 +197,7 @@ impl TestNode {
 
 impl Drop for TestNode {
     fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.kill();
     }
 }
 

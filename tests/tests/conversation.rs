@@ -13,7 +13,7 @@ use inkpost_relay::config::RelayConfig;
 use inkpost_sdk::keys::Identity;
 use inkpost_tests::db::{Kind, TestDatabase};
 use inkpost_tests::deploy::artifacts_dir;
-use inkpost_tests::node::TestNode;
+use inkpost_tests::node::{NodeError, TestNode};
 use inkpost_tests::within;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -119,10 +119,19 @@ impl System {
 
     /// A node with the contracts deployed by `inkpost deploy`, no relay.
     async fn deployed(tag: &str) -> Self {
-        let node = TestNode::start().unwrap_or_else(|error| panic!("{error}"));
+        Self::deployed_on(tag, |_| TestNode::start()).await
+    }
+
+    /// [`System::deployed`] on the node `start` gives (it gets a directory
+    /// for chain state).
+    async fn deployed_on(
+        tag: &str,
+        start: impl FnOnce(&std::path::Path) -> Result<TestNode, NodeError>,
+    ) -> Self {
         let dir = std::env::temp_dir().join(format!("inkpost-e2e-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        let node = start(&dir.join("chain")).unwrap_or_else(|error| panic!("{error}"));
         let system = Self {
             node,
             dir,
@@ -678,4 +687,146 @@ async fn two_relays_sharing_postgres_serve_one_conversation() {
     anchoring.stop().await;
     system.stop().await;
     drop(database);
+}
+
+/// Waits until the relay at `url` follows the chain again.
+async fn relay_follows(url: &str) {
+    let relay = RelayClient::new(url);
+    within(120, "the relay follows the chain again", async {
+        loop {
+            if matches!(relay.ready().await, Ok(ready) if ready.chain) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_node_restarts_in_the_middle_of_anchoring() {
+    let mut system = System::deployed_on("restart", TestNode::start_persistent).await;
+    let database = format!("sqlite://{}", system.database().display());
+    let relay = Relay::start(
+        &system.node,
+        &system.deployment(),
+        &database,
+        "//Ferdie",
+        true,
+    )
+    .await;
+    system.relay_url = relay.url.clone();
+    for (who, handle) in [
+        ("//Alice", "alice"),
+        ("//Bob", "bob"),
+        ("//Charlie", "charlie"),
+    ] {
+        system.ok(who, &["id", "register", handle]).await;
+    }
+    let group = system.json("//Alice", &["group", "create"]).await["group"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    for member in ["bob", "charlie"] {
+        system
+            .ok("//Alice", &["group", "add", &group, member])
+            .await;
+    }
+    let mut sent = Vec::new();
+    for n in 0..4 {
+        let text = format!("before the restart {n}");
+        let receipt = system
+            .json("//Alice", &["send", "--group", &group, &text])
+            .await;
+        sent.push(
+            receipt["receipt"]["message_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // Charlie reads: the relay now holds his membership in its cache.
+    system.ok("//Charlie", &["read", "--group", &group]).await;
+
+    // Batches of 200 ms are being formed and anchored: kill the node now,
+    // and bring the same chain back on the same port.
+    tokio::task::block_in_place(|| system.node.restart()).unwrap();
+    // Charlie is removed right away, perhaps before the relay follows the
+    // chain again: it must not keep his old membership.
+    system
+        .ok("//Alice", &["group", "remove", &group, "charlie"])
+        .await;
+    relay_follows(&relay.url).await;
+    let refused = system
+        .cli("//Charlie", &["read", "--group", &group])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.exit_code(), 4, "{refused}");
+    for n in 0..2 {
+        let text = format!("after the restart {n}");
+        let receipt = system
+            .json("//Alice", &["send", "--group", &group, &text])
+            .await;
+        sent.push(
+            receipt["receipt"]["message_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+
+    // Every message gets anchored and verifies against the chain.
+    for message in &sent {
+        let verified = within(
+            90,
+            "the message is anchored",
+            system.json("//Bob", &["verify", message, "--wait", "80"]),
+        )
+        .await;
+        assert_eq!(verified["id"], message.as_str());
+    }
+    // The relay's batches run 1..=n without a gap or a repeat, and the
+    // chain holds exactly those roots.
+    let pool = sqlx::SqlitePool::connect(&database).await.unwrap();
+    let batches: Vec<(i64, Vec<u8>, Option<i64>)> =
+        sqlx::query_as("SELECT seq, root, block_number FROM batches ORDER BY seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    let seqs: Vec<i64> = batches.iter().map(|(seq, _, _)| *seq).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+    let chain = inkpost_sdk::chain::Chain::connect(system.node.url())
+        .await
+        .unwrap();
+    let ferdie = Identity::from_suri("//Ferdie").unwrap();
+    let anchors = inkpost_sdk::deployment::Deployment::load(&system.deployment())
+        .unwrap()
+        .anchors;
+    for (seq, root, block) in &batches {
+        assert!(block.is_some(), "batch {seq} is not recorded as anchored");
+        let on_chain: Option<inkpost_sdk::contracts::AnchoredBatch> = chain
+            .query(
+                &ferdie.account_id(),
+                anchors,
+                &inkpost_sdk::contracts::anchors::batch(&ferdie.address(), *seq as u64),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            on_chain.map(|batch| batch.root.to_vec()),
+            Some(root.clone())
+        );
+    }
+    let latest: u64 = chain
+        .query(
+            &ferdie.account_id(),
+            anchors,
+            &inkpost_sdk::contracts::anchors::latest_seq(&ferdie.address()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(latest, batches.len() as u64);
+    relay.stop().await;
+    system.stop().await;
 }

@@ -5,6 +5,9 @@ use sha3::{Digest, Keccak256};
 use subxt::OnlineClient;
 use subxt::backend::legacy::LegacyRpcMethods;
 use subxt::backend::rpc::RpcClient;
+use subxt::backend::rpc::reconnecting_rpc_client::{
+    ExponentialBackoff, RpcClient as ReconnectingRpcClient,
+};
 use subxt::tx::TxStatus;
 use subxt::utils::{AccountId32, H160};
 
@@ -23,6 +26,9 @@ const REVERT_FLAG: u32 = 1;
 
 /// Gas limits are the dry run's requirement plus this share (percent).
 const GAS_MARGIN_PERCENT: u64 = 25;
+
+/// The longest wait between attempts to reconnect to a node.
+const RECONNECT_MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Returned when the chain cannot be reached or refuses a call.
 #[derive(Debug, thiserror::Error)]
@@ -206,15 +212,30 @@ impl core::fmt::Debug for Chain {
 }
 
 impl Chain {
-    /// Connects to a node's WebSocket RPC (`ws://` allowed).
+    /// Connects to a node's WebSocket RPC (`ws://` allowed). Fails at once
+    /// if the node does not answer; once connected, the connection comes
+    /// back by itself after the node restarts (calls in between fail with a
+    /// retryable error, subscriptions end and must be made again).
     pub async fn connect(url: &str) -> Result<Self, ChainError> {
         let connect_error = |source| ChainError::Connect {
             url: url.to_owned(),
             source: Box::new(source),
         };
-        let rpc = RpcClient::from_insecure_url(url)
+        // The reconnecting client retries its first connection too; probe
+        // once so that a wrong URL or a stopped node is an error now.
+        RpcClient::from_insecure_url(url)
             .await
             .map_err(connect_error)?;
+        let reconnecting = ReconnectingRpcClient::builder()
+            .retry_policy(ExponentialBackoff::from_millis(50).max_delay(RECONNECT_MAX_DELAY))
+            .build(url)
+            .await
+            .map_err(|error| {
+                connect_error(subxt::Error::Rpc(subxt::error::RpcError::ClientError(
+                    Box::new(error),
+                )))
+            })?;
+        let rpc = RpcClient::new(reconnecting);
         let api = OnlineClient::from_rpc_client(rpc.clone())
             .await
             .map_err(connect_error)?;
