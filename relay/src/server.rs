@@ -113,6 +113,21 @@ pub async fn serve(
         async move { view.keep_following(FOLLOW_RETRY, stop).await }
     });
     let housekeeping = tokio::spawn(housekeeping(store.clone(), config.clone(), stop_rx.clone()));
+    // Claimed before anything is served: a second anchoring relay on a
+    // shared database refuses to start.
+    let lease = if config.anchoring {
+        Some(
+            store
+                .claim_anchoring()
+                .await
+                .map_err(|source| ServerError::Database {
+                    url: config.database_url.clone(),
+                    source,
+                })?,
+        )
+    } else {
+        None
+    };
     let anchorer = config.anchoring.then(|| {
         let anchorer = Anchorer::new(
             store.clone(),
@@ -154,6 +169,12 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     if let Some(anchorer) = anchorer {
         let _ = anchorer.await;
+    }
+    // Only now may another relay take over anchoring.
+    if let Some(lease) = lease
+        && let Err(error) = lease.release().await
+    {
+        tracing::warn!(%error, "releasing the anchoring lock failed; it goes with the connection");
     }
     follower.abort();
     housekeeping.abort();

@@ -29,6 +29,7 @@ on_both!(
     sequence_numbers_are_per_conversation_and_dense,
     a_retry_returns_the_original_and_writes_nothing,
     concurrent_retries_store_once,
+    two_stores_racing_keep_sequences_dense,
     batches_take_every_id_once_in_arrival_order,
     proofs_are_pending_until_the_batch_is_anchored,
     a_nonce_is_accepted_once,
@@ -152,6 +153,40 @@ async fn concurrent_retries_store_once(kind: Kind) {
     assert_eq!(store.list(&group(9), 0, 100).await.unwrap().len(), 1);
 }
 
+/// Two relays on one database (two stores, two writer tasks) take the same
+/// messages at once, interleaved with messages only one of them takes:
+/// each message is stored once, and the conversation's sequence numbers
+/// still run 1..=n without a gap (a lost race gives its number back).
+async fn two_stores_racing_keep_sequences_dense(kind: Kind) {
+    let (database, first) = open(kind).await;
+    let second = Store::connect(&database.url, 8).await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..40u32 {
+        for (store, shared) in [(&first, true), (&second, n % 2 == 0)] {
+            let store = store.clone();
+            // Shared messages go to both stores; the others to one.
+            let sender = if shared { 1 } else { 2 };
+            tasks.push(tokio::spawn(async move {
+                store.insert(envelope(group(5), sender, n)).await
+            }));
+        }
+    }
+    let mut stored = 0;
+    for task in tasks {
+        if let Insert::Stored(_) = task.await.unwrap().unwrap() {
+            stored += 1;
+        }
+    }
+    let listed = first.list(&group(5), 0, 1000).await.unwrap();
+    assert_eq!(stored, listed.len(), "each stored insert is one row");
+    // 40 shared messages once each, plus the 20 sent only to the second.
+    assert_eq!(listed.len(), 60);
+    let seqs: Vec<u64> = listed.iter().map(|envelope| envelope.seq).collect();
+    assert_eq!(seqs, (1..=60).collect::<Vec<_>>());
+    let ids: HashSet<MessageId> = listed.iter().map(|envelope| envelope.id).collect();
+    assert_eq!(ids.len(), 60);
+}
+
 async fn batches_take_every_id_once_in_arrival_order(kind: Kind) {
     let (_database, store) = open(kind).await;
     let mut ids = Vec::new();
@@ -238,6 +273,25 @@ async fn pruning_never_deletes_unanchored_envelopes(kind: Kind) {
         store.envelope(&unanchored.id).await.unwrap(),
         Some(unanchored)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn only_one_relay_of_a_postgres_database_anchors() {
+    let (database, first) = open(Kind::Postgres).await;
+    let second = Store::connect(&database.url, 8).await.unwrap();
+    let lease = first.claim_anchoring().await.unwrap();
+    assert!(matches!(
+        second.claim_anchoring().await,
+        Err(StoreError::AnchoringTaken)
+    ));
+    // The same store cannot take it twice either (a new session each time).
+    assert!(matches!(
+        first.claim_anchoring().await,
+        Err(StoreError::AnchoringTaken)
+    ));
+    lease.release().await.unwrap();
+    let taken_over = second.claim_anchoring().await.unwrap();
+    taken_over.release().await.unwrap();
 }
 
 #[tokio::test]

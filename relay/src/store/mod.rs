@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use inkpost_sdk::ids::{AccountId, BatchSeq, ClientMsgId, ConversationId, MessageId};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::{Acquire, AnyPool, Row};
+use tokio::sync::{mpsc, oneshot};
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,15 @@ pub enum StoreError {
     /// A stored value does not decode.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// Another relay already anchors this database's batches.
+    #[error(
+        "another relay already anchors this database's batches; run this one with \
+         --anchoring false (only one relay of a shared database may anchor)"
+    )]
+    AnchoringTaken,
+    /// The store's writer task is gone (the relay is shutting down).
+    #[error("the store is closed")]
+    Closed,
 }
 
 /// An envelope to store.
@@ -150,6 +160,43 @@ pub struct StoreStats {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    writer: mpsc::Sender<PendingInsert>,
+}
+
+/// The PostgreSQL advisory lock key of the anchoring relay ("inkpost").
+const ANCHORING_LOCK: i64 = 0x0069_6e6b_706f_7374;
+
+/// Held by the one relay that anchors a database's batches. Release it
+/// when anchoring stops; if the process dies instead, the database frees the
+/// lock when it notices the connection is gone.
+#[derive(Debug)]
+pub struct AnchoringLease {
+    connection: Option<sqlx::AnyConnection>,
+}
+
+impl AnchoringLease {
+    /// Gives the right to anchor up, so that another relay may claim it.
+    pub async fn release(self) -> Result<(), StoreError> {
+        if let Some(mut connection) = self.connection {
+            use sqlx::Connection;
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(ANCHORING_LOCK)
+                .execute(&mut connection)
+                .await?;
+            connection.close().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Most inserts committed in one transaction.
+pub const GROUP_COMMIT_MAX: usize = 256;
+
+/// An insert waiting for the writer task.
+#[derive(Debug)]
+struct PendingInsert {
+    new: NewEnvelope,
+    reply: oneshot::Sender<Result<Insert, StoreError>>,
 }
 
 const ENVELOPE_COLUMNS: &str =
@@ -203,7 +250,13 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
         }
-        Ok(Self { pool, backend })
+        let (writer, queue) = mpsc::channel(GROUP_COMMIT_MAX * 4);
+        tokio::spawn(Self::write_groups(pool.clone(), backend, queue));
+        Ok(Self {
+            pool,
+            backend,
+            writer,
+        })
     }
 
     /// Which database this is.
@@ -232,6 +285,30 @@ impl Store {
         })
     }
 
+    /// Claims the right to anchor this database's batches: exactly one
+    /// relay may, since batches and their sequence numbers belong to one
+    /// anchoring account. On PostgreSQL this is a session advisory lock held
+    /// by a connection of its own until the lease drops (or the process
+    /// dies); a second claim fails with [`StoreError::AnchoringTaken`]. A
+    /// SQLite file serves one relay, which holds it alone.
+    pub async fn claim_anchoring(&self) -> Result<AnchoringLease, StoreError> {
+        if self.backend == Backend::Sqlite {
+            return Ok(AnchoringLease { connection: None });
+        }
+        let mut connection = self.pool.acquire().await?.detach();
+        let claimed: bool = sqlx::query("SELECT pg_try_advisory_lock($1)")
+            .bind(ANCHORING_LOCK)
+            .fetch_one(&mut connection)
+            .await?
+            .try_get(0)?;
+        if !claimed {
+            return Err(StoreError::AnchoringTaken);
+        }
+        Ok(AnchoringLease {
+            connection: Some(connection),
+        })
+    }
+
     /// Checks the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -241,72 +318,53 @@ impl Store {
     /// Stores an envelope unless it (or the sender's client message id) is
     /// already stored, assigning the next sequence number of its
     /// conversation. Committed durably before returning.
+    ///
+    /// Concurrent inserts are committed together (group commit): one writer
+    /// task takes whatever is queued, up to [`GROUP_COMMIT_MAX`], into one
+    /// transaction, so one durable commit (one fsync on SQLite) serves many
+    /// submits and writers never contend for SQLite's write lock.
     pub async fn insert(&self, new: NewEnvelope) -> Result<Insert, StoreError> {
-        if let Some(existing) = self.find_duplicate(&new).await? {
-            return Ok(Insert::Duplicate(existing));
-        }
-        let mut tx = self.pool.begin().await?;
-        let conversation = new.conversation.to_string();
-        let seq: i64 = sqlx::query(
-            "INSERT INTO conversations (id, last_seq) VALUES ($1, 1) \
-             ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + 1 \
-             RETURNING last_seq",
-        )
-        .bind(&conversation)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        let inserted = sqlx::query(
-            "INSERT INTO envelopes \
-             (id, conversation, seq, sender, client_msg_id, epoch, body, received_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(new.id.0.to_vec())
-        .bind(&conversation)
-        .bind(seq)
-        .bind(new.sender.0.to_vec())
-        .bind(new.client_msg_id.0.to_vec())
-        .bind(to_i64(new.epoch)?)
-        .bind(new.body.clone())
-        .bind(to_i64(new.received_at_ms)?)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            // A concurrent submit of the same message won the race.
-            tx.rollback().await?;
-            let existing = self.find_duplicate(&new).await?.ok_or_else(|| {
-                StoreError::Corrupt("conflicting insert left no row behind".into())
-            })?;
-            return Ok(Insert::Duplicate(existing));
-        }
-        tx.commit().await?;
-        Ok(Insert::Stored(StoredEnvelope {
-            id: new.id,
-            conversation: new.conversation,
-            seq: seq as u64,
-            sender: new.sender,
-            client_msg_id: new.client_msg_id,
-            body: new.body,
-            received_at_ms: new.received_at_ms,
-            batch: None,
-        }))
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(PendingInsert { new, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
-    async fn find_duplicate(
-        &self,
-        new: &NewEnvelope,
-    ) -> Result<Option<StoredEnvelope>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {ENVELOPE_COLUMNS} FROM envelopes \
-             WHERE id = $1 OR (sender = $2 AND client_msg_id = $3) LIMIT 1"
-        ))
-        .bind(new.id.0.to_vec())
-        .bind(new.sender.0.to_vec())
-        .bind(new.client_msg_id.0.to_vec())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| envelope_from_row(&row)).transpose()
+    /// The writer task behind [`Store::insert`].
+    async fn write_groups(
+        pool: AnyPool,
+        backend: Backend,
+        mut queue: mpsc::Receiver<PendingInsert>,
+    ) {
+        while let Some(first) = queue.recv().await {
+            let mut group = vec![first];
+            while group.len() < GROUP_COMMIT_MAX {
+                match queue.try_recv() {
+                    Ok(next) => group.push(next),
+                    Err(_) => break,
+                }
+            }
+            let news: Vec<&NewEnvelope> = group.iter().map(|pending| &pending.new).collect();
+            match insert_group(&pool, backend, &news).await {
+                Ok(results) => {
+                    for (pending, result) in group.into_iter().zip(results) {
+                        let _ = pending.reply.send(Ok(result));
+                    }
+                }
+                // Nothing of the group was committed: each on its own, so
+                // that one failing insert fails only its own submit.
+                Err(_) => {
+                    for pending in group {
+                        let result = insert_group(&pool, backend, &[&pending.new]).await;
+                        let _ = pending
+                            .reply
+                            .send(result.map(|mut results| results.remove(0)));
+                    }
+                }
+            }
+        }
     }
 
     /// The envelope with this id.
@@ -350,32 +408,35 @@ impl Store {
         now_ms: u64,
         root_of: impl FnOnce(&[MessageId]) -> [u8; 32],
     ) -> Result<Option<(Batch, Vec<MessageId>)>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(
-            "SELECT row_id, id FROM envelopes WHERE batch_seq IS NULL ORDER BY row_id LIMIT $1",
-        )
-        .bind(i64::from(max_leaves))
-        .fetch_all(&mut *tx)
-        .await?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
+        let mut tx = begin_write(&self.pool, self.backend).await?;
         let last: Option<i64> = sqlx::query("SELECT MAX(seq) FROM batches")
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
         let seq = last.unwrap_or(0) + 1;
-        let mut ids = Vec::with_capacity(rows.len());
-        for (index, row) in rows.iter().enumerate() {
-            let row_id: i64 = row.try_get(0)?;
-            ids.push(MessageId(bytes32(row.try_get(1)?)?));
-            sqlx::query("UPDATE envelopes SET batch_seq = $1, leaf_index = $2 WHERE row_id = $3")
-                .bind(seq)
-                .bind(index as i64)
-                .bind(row_id)
-                .execute(&mut *tx)
-                .await?;
+        // One statement takes the oldest un-batched envelopes and numbers
+        // them (a statement per envelope held the write lock for long).
+        let taken = sqlx::query(
+            "UPDATE envelopes SET batch_seq = $1, leaf_index = ranked.leaf_index \
+             FROM (SELECT row_id, ROW_NUMBER() OVER (ORDER BY row_id) - 1 AS leaf_index \
+                   FROM envelopes WHERE batch_seq IS NULL ORDER BY row_id LIMIT $2) AS ranked \
+             WHERE envelopes.row_id = ranked.row_id",
+        )
+        .bind(seq)
+        .bind(i64::from(max_leaves))
+        .execute(&mut *tx)
+        .await?;
+        if taken.rows_affected() == 0 {
+            return Ok(None);
         }
+        let rows = sqlx::query("SELECT id FROM envelopes WHERE batch_seq = $1 ORDER BY leaf_index")
+            .bind(seq)
+            .fetch_all(&mut *tx)
+            .await?;
+        let ids = rows
+            .iter()
+            .map(|row| Ok(MessageId(bytes32(row.try_get(0)?)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let root = root_of(&ids);
         sqlx::query(
             "INSERT INTO batches (seq, root, leaf_count, created_at_ms) VALUES ($1, $2, $3, $4)",
@@ -426,7 +487,7 @@ impl Store {
         at: AnchoredAt,
         proofs: &[(MessageId, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool, self.backend).await?;
         for (id, proof) in proofs {
             sqlx::query("UPDATE envelopes SET proof = $1 WHERE id = $2")
                 .bind(proof.clone())
@@ -527,6 +588,106 @@ impl Store {
 
 const BATCH_COLUMNS: &str =
     "seq, root, leaf_count, created_at_ms, block_number, block_hash, anchored_at_ms";
+
+/// A transaction that will write. On SQLite it takes the write lock up
+/// front: a deferred transaction that reads first cannot wait for the lock
+/// when it comes to write (another writer's commit invalidated its
+/// snapshot, "database is locked"), it fails at once.
+async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+    Ok(match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    })
+}
+
+/// Inserts `news` in one transaction, in order; each either is stored with
+/// the next sequence number of its conversation or is a duplicate (of a row
+/// stored before, by another relay, or earlier in this group).
+async fn insert_group(
+    pool: &AnyPool,
+    backend: Backend,
+    news: &[&NewEnvelope],
+) -> Result<Vec<Insert>, StoreError> {
+    let mut tx = begin_write(pool, backend).await?;
+    let mut results = Vec::with_capacity(news.len());
+    for new in news {
+        if let Some(existing) = find_duplicate(&mut tx, new).await? {
+            results.push(Insert::Duplicate(existing));
+            continue;
+        }
+        // A savepoint, so that losing a race to another relay undoes the
+        // sequence number taken for it (sequences stay dense).
+        let mut savepoint = (&mut *tx).begin().await?;
+        let conversation = new.conversation.to_string();
+        let seq: i64 = sqlx::query(
+            "INSERT INTO conversations (id, last_seq) VALUES ($1, 1) \
+             ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + 1 \
+             RETURNING last_seq",
+        )
+        .bind(&conversation)
+        .fetch_one(&mut *savepoint)
+        .await?
+        .try_get(0)?;
+        let inserted = sqlx::query(
+            "INSERT INTO envelopes \
+             (id, conversation, seq, sender, client_msg_id, epoch, body, received_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(new.id.0.to_vec())
+        .bind(&conversation)
+        .bind(seq)
+        .bind(new.sender.0.to_vec())
+        .bind(new.client_msg_id.0.to_vec())
+        .bind(to_i64(new.epoch)?)
+        .bind(new.body.clone())
+        .bind(to_i64(new.received_at_ms)?)
+        .execute(&mut *savepoint)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            // A concurrent submit of the same message won the race.
+            savepoint.rollback().await?;
+            let existing = find_duplicate(&mut tx, new).await?.ok_or_else(|| {
+                StoreError::Corrupt("conflicting insert left no row behind".into())
+            })?;
+            results.push(Insert::Duplicate(existing));
+            continue;
+        }
+        savepoint.commit().await?;
+        results.push(Insert::Stored(StoredEnvelope {
+            id: new.id,
+            conversation: new.conversation,
+            seq: seq as u64,
+            sender: new.sender,
+            client_msg_id: new.client_msg_id,
+            body: new.body.clone(),
+            received_at_ms: new.received_at_ms,
+            batch: None,
+        }));
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// The stored envelope with `new`'s id or sender + client message id.
+async fn find_duplicate(
+    connection: &mut sqlx::AnyConnection,
+    new: &NewEnvelope,
+) -> Result<Option<StoredEnvelope>, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {ENVELOPE_COLUMNS} FROM envelopes \
+         WHERE id = $1 OR (sender = $2 AND client_msg_id = $3) LIMIT 1"
+    ))
+    .bind(new.id.0.to_vec())
+    .bind(new.sender.0.to_vec())
+    .bind(new.client_msg_id.0.to_vec())
+    .fetch_optional(connection)
+    .await?;
+    row.map(|row| envelope_from_row(&row)).transpose()
+}
 
 fn to_i64(value: u64) -> Result<i64, StoreError> {
     i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} exceeds i64")))
