@@ -18,6 +18,21 @@ use inkpost_tests::within;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+/// Waits until the relay at `url` is ready: its database answers and it
+/// follows the chain (after a start, or again after a node outage).
+async fn relay_follows(url: &str) {
+    let relay = RelayClient::new(url);
+    within(120, "the relay follows the chain", async {
+        loop {
+            if matches!(relay.ready().await, Ok(ready) if ready.chain && ready.database) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+}
+
 /// A relay running in-process on a free port.
 struct Relay {
     url: String,
@@ -65,16 +80,7 @@ impl Relay {
             .await
             .unwrap();
         });
-        let client = RelayClient::new(&url);
-        within(120, "the relay is ready", async {
-            loop {
-                if matches!(client.ready().await, Ok(ready) if ready.chain && ready.database) {
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-        })
-        .await;
+        relay_follows(&url).await;
         Self {
             url,
             stop: Some(stop),
@@ -103,18 +109,16 @@ impl System {
     /// on SQLite (anchoring as //Ferdie).
     async fn start(tag: &str) -> Self {
         let mut system = Self::deployed(tag).await;
-        let database = format!("sqlite://{}", system.database().display());
-        let relay = Relay::start(
-            &system.node,
-            &system.deployment(),
-            &database,
-            "//Ferdie",
-            true,
-        )
-        .await;
-        system.relay_url = relay.url.clone();
-        system.relay = Some(relay);
+        system.start_relay().await;
         system
+    }
+
+    /// Starts this system's relay on SQLite, anchoring as //Ferdie.
+    async fn start_relay(&mut self) {
+        let database = format!("sqlite://{}", self.database().display());
+        let relay = Relay::start(&self.node, &self.deployment(), &database, "//Ferdie", true).await;
+        self.relay_url = relay.url.clone();
+        self.relay = Some(relay);
     }
 
     /// A node with the contracts deployed by `inkpost deploy`, no relay.
@@ -209,6 +213,12 @@ impl System {
             .await
             .unwrap_or_else(|error| panic!("inkpost {args:?} as {who}: {error}"));
         serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    }
+
+    /// Sends `text` to `group` as `who`; returns the message id.
+    async fn send_as(&self, who: &str, group: &str, text: &str) -> String {
+        let sent = self.json(who, &["send", "--group", group, text]).await;
+        sent["receipt"]["message_id"].as_str().unwrap().to_owned()
     }
 
     async fn ok(&self, who: &str, args: &[&str]) -> String {
@@ -689,33 +699,11 @@ async fn two_relays_sharing_postgres_serve_one_conversation() {
     drop(database);
 }
 
-/// Waits until the relay at `url` follows the chain again.
-async fn relay_follows(url: &str) {
-    let relay = RelayClient::new(url);
-    within(120, "the relay follows the chain again", async {
-        loop {
-            if matches!(relay.ready().await, Ok(ready) if ready.chain) {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    })
-    .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_node_restarts_in_the_middle_of_anchoring() {
     let mut system = System::deployed_on("restart", TestNode::start_persistent).await;
+    system.start_relay().await;
     let database = format!("sqlite://{}", system.database().display());
-    let relay = Relay::start(
-        &system.node,
-        &system.deployment(),
-        &database,
-        "//Ferdie",
-        true,
-    )
-    .await;
-    system.relay_url = relay.url.clone();
     for (who, handle) in [
         ("//Alice", "alice"),
         ("//Bob", "bob"),
@@ -735,15 +723,7 @@ async fn the_node_restarts_in_the_middle_of_anchoring() {
     let mut sent = Vec::new();
     for n in 0..4 {
         let text = format!("before the restart {n}");
-        let receipt = system
-            .json("//Alice", &["send", "--group", &group, &text])
-            .await;
-        sent.push(
-            receipt["receipt"]["message_id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        sent.push(system.send_as("//Alice", &group, &text).await);
     }
     // Charlie reads: the relay now holds his membership in its cache.
     system.ok("//Charlie", &["read", "--group", &group]).await;
@@ -756,7 +736,7 @@ async fn the_node_restarts_in_the_middle_of_anchoring() {
     system
         .ok("//Alice", &["group", "remove", &group, "charlie"])
         .await;
-    relay_follows(&relay.url).await;
+    relay_follows(&system.relay_url).await;
     let refused = system
         .cli("//Charlie", &["read", "--group", &group])
         .await
@@ -764,15 +744,7 @@ async fn the_node_restarts_in_the_middle_of_anchoring() {
     assert_eq!(refused.exit_code(), 4, "{refused}");
     for n in 0..2 {
         let text = format!("after the restart {n}");
-        let receipt = system
-            .json("//Alice", &["send", "--group", &group, &text])
-            .await;
-        sent.push(
-            receipt["receipt"]["message_id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        sent.push(system.send_as("//Alice", &group, &text).await);
     }
 
     // Every message gets anchored and verifies against the chain.
@@ -827,6 +799,5 @@ async fn the_node_restarts_in_the_middle_of_anchoring() {
         .await
         .unwrap();
     assert_eq!(latest, batches.len() as u64);
-    relay.stop().await;
     system.stop().await;
 }

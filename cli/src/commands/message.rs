@@ -2,10 +2,10 @@
 
 use std::io::Write;
 
-use inkpost_sdk::ids::{GroupId, MessageId};
+use inkpost_sdk::ids::GroupId;
 use serde_json::json;
 
-use super::emit;
+use super::{emit, parse_message_id};
 use crate::chat::{self, Body, Handles, ReadMessage, Target, conversation_of};
 use crate::context::Context;
 use crate::error::CliError;
@@ -170,12 +170,7 @@ fn short(hex: &str) -> String {
 
 /// Runs `verify`.
 pub async fn verify(ctx: &Context, opts: VerifyOpts, out: &mut impl Write) -> Result<(), CliError> {
-    let id: MessageId = opts.message.parse().map_err(|_| {
-        CliError::BadInput(format!(
-            "{:?} is not a message id (0x and 64 hex digits)",
-            opts.message
-        ))
-    })?;
+    let id = parse_message_id(&opts.message)?;
     let me = ctx.me()?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(opts.wait);
     let mut verified = chat::verify(ctx, &me, &id).await?;

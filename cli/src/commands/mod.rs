@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use inkpost_sdk::ids::MessageId;
 use serde::Serialize;
 
 use crate::context::Context;
@@ -72,6 +73,15 @@ pub fn emit(
         human(out)?;
     }
     Ok(())
+}
+
+/// Parses a message id (`0x` and 64 hex digits).
+pub fn parse_message_id(text: &str) -> Result<MessageId, CliError> {
+    text.parse().map_err(|_| {
+        CliError::BadInput(format!(
+            "{text:?} is not a message id (0x and 64 hex digits)"
+        ))
+    })
 }
 
 /// Parses an amount of tokens (`1`, `0.25`; 12 decimals) into native units.

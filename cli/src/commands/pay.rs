@@ -5,11 +5,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use inkpost_sdk::contracts::{Channel, escrow};
-use inkpost_sdk::ids::{Address, ChannelId, MessageId};
+use inkpost_sdk::ids::{Address, ChannelId};
 use inkpost_sdk::voucher::{SignedVoucher, Voucher};
 use serde_json::json;
 
-use super::{emit, parse_tokens, tokens};
+use super::{emit, parse_message_id, parse_tokens, tokens};
 use crate::chat::{person, person_at};
 use crate::context::Context;
 use crate::error::{CliError, Contract};
@@ -80,12 +80,7 @@ pub enum ChannelCommand {
 
 /// Runs `tip`.
 pub async fn tip(ctx: &Context, opts: TipOpts, out: &mut impl Write) -> Result<(), CliError> {
-    let message: MessageId = opts.message.parse().map_err(|_| {
-        CliError::BadInput(format!(
-            "{:?} is not a message id (0x and 64 hex digits)",
-            opts.message
-        ))
-    })?;
+    let message = parse_message_id(&opts.message)?;
     if opts.amount == 0 {
         return Err(CliError::BadInput(
             "a tip needs an amount above zero".into(),
