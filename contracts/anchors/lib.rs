@@ -433,7 +433,9 @@ mod anchors {
                 timestamp: 0,
             };
             for bit in 0..64 {
-                anchors.batches.insert((accounts.alice, 1u64 << bit), &batch);
+                anchors
+                    .batches
+                    .insert((accounts.alice, 1u64 << bit), &batch);
             }
             anchors.batches.insert((accounts.alice, u64::MAX), &batch);
             assert_eq!(anchors.latest_seq(accounts.alice), u64::MAX);

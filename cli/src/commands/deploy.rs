@@ -60,7 +60,7 @@ pub async fn run(ctx: &Context, opts: DeployOpts, out: &mut impl Write) -> Resul
         writeln!(out, "escrow    {}", deployment.escrow)?;
         writeln!(
             out,
-            "deposit {} tokens, at most {} members per group, dispute window {} blocks",
+            "deposit {}, at most {} members per group, dispute window {} blocks",
             tokens(opts.deposit),
             opts.max_members,
             opts.dispute_window

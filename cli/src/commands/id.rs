@@ -72,7 +72,7 @@ pub async fn run(ctx: &Context, command: IdCommand, out: &mut impl Write) -> Res
             emit(ctx, out, &value, |out| {
                 writeln!(
                     out,
-                    "registered {handle} for {} (deposit {} tokens, refunded on release)",
+                    "registered {handle} for {} (deposit {}, refunded on release)",
                     me.address(),
                     tokens(deposit)
                 )

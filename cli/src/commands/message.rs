@@ -160,6 +160,27 @@ fn print_message(
     Ok(())
 }
 
+/// Unix seconds as a UTC date and time (proleptic Gregorian calendar).
+fn utc(seconds: u64) -> String {
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
+}
+
 fn short(hex: &str) -> String {
     if hex.len() > 12 {
         format!("{}…{}", &hex[..6], &hex[hex.len() - 4..])
@@ -204,8 +225,9 @@ pub async fn verify(ctx: &Context, opts: VerifyOpts, out: &mut impl Write) -> Re
             )?;
             writeln!(
                 out,
-                "  block     {} at {} (unix seconds)",
-                verified.block, verified.timestamp
+                "  block     {} at {}",
+                verified.block,
+                utc(verified.timestamp)
             )?;
             writeln!(
                 out,
@@ -216,5 +238,18 @@ pub async fn verify(ctx: &Context, opts: VerifyOpts, out: &mut impl Write) -> Re
                     .map_or_else(|| "-".to_owned(), |seq| seq.to_string())
             )
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn unix_seconds_print_as_utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc(1_795_495_891), "2026-11-24 04:51:31 UTC");
+        assert_eq!(utc(4_107_542_399), "2100-02-28 23:59:59 UTC");
     }
 }

@@ -109,14 +109,15 @@ pub fn parse_tokens(text: &str) -> Result<u128, String> {
         .ok_or_else(bad)
 }
 
-/// Native units as tokens, for people (`1.5 tokens`).
+/// Native units as tokens, for people (`1 token`, `1.5 tokens`).
 pub fn tokens(native: u128) -> String {
     let (whole, fraction) = (native / crate::deploy::TOKEN, native % crate::deploy::TOKEN);
     if fraction == 0 {
-        format!("{whole}")
+        let unit = if whole == 1 { "token" } else { "tokens" };
+        format!("{whole} {unit}")
     } else {
         let digits = format!("{fraction:012}");
-        format!("{whole}.{}", digits.trim_end_matches('0'))
+        format!("{whole}.{} tokens", digits.trim_end_matches('0'))
     }
 }
 
@@ -142,8 +143,9 @@ mod tests {
         ] {
             assert!(parse_tokens(bad).is_err(), "{bad}");
         }
-        assert_eq!(tokens(1_500_000_000_000), "1.5");
-        assert_eq!(tokens(2_000_000_000_000), "2");
-        assert_eq!(tokens(1), "0.000000000001");
+        assert_eq!(tokens(1_500_000_000_000), "1.5 tokens");
+        assert_eq!(tokens(2_000_000_000_000), "2 tokens");
+        assert_eq!(tokens(1_000_000_000_000), "1 token");
+        assert_eq!(tokens(1), "0.000000000001 tokens");
     }
 }

@@ -107,11 +107,7 @@ pub async fn tip(ctx: &Context, opts: TipOpts, out: &mut impl Write) -> Result<(
     .await?;
     let value = json!({"to": to, "message": message, "amount": opts.amount.to_string()});
     emit(ctx, out, &value, |out| {
-        writeln!(
-            out,
-            "tipped {handle} {} tokens for {message}",
-            tokens(opts.amount)
-        )
+        writeln!(out, "tipped {handle} {} for {message}", tokens(opts.amount))
     })
 }
 
@@ -151,7 +147,7 @@ pub async fn run(
             emit(ctx, out, &value, |out| {
                 writeln!(
                     out,
-                    "opened channel {channel} to {payee} with {} tokens, claimable until block {expiry}",
+                    "opened channel {channel} to {payee} with {}, claimable until block {expiry}",
                     tokens(deposit)
                 )
             })
@@ -171,7 +167,7 @@ pub async fn run(
             }
             if total <= state.paid || total > state.deposit {
                 return Err(CliError::BadInput(format!(
-                    "the total must be above what was claimed ({} tokens) and at most the deposit ({} tokens)",
+                    "the total must be above what was claimed ({}) and at most the deposit ({})",
                     tokens(state.paid),
                     tokens(state.deposit)
                 )));
@@ -192,7 +188,7 @@ pub async fn run(
             emit(ctx, out, &voucher, |out| match &file {
                 Some(path) => writeln!(
                     out,
-                    "signed a voucher for {} tokens in total on channel {channel}: {}",
+                    "signed a voucher for {} in total on channel {channel}: {}",
                     tokens(total),
                     path.display()
                 ),
@@ -218,11 +214,7 @@ pub async fn run(
             let paid: u128 = Context::returned(&outcome)?;
             let value = json!({"channel": channel, "paid": paid.to_string()});
             emit(ctx, out, &value, |out| {
-                writeln!(
-                    out,
-                    "claimed {} tokens from channel {channel}",
-                    tokens(paid)
-                )
+                writeln!(out, "claimed {} from channel {channel}", tokens(paid))
             })
         }
         ChannelCommand::Close { channel } => {
@@ -248,7 +240,7 @@ pub async fn run(
             emit(ctx, out, &value, |out| {
                 writeln!(
                     out,
-                    "channel {channel} settled; {} tokens came back to you",
+                    "channel {channel} settled; {} came back to you",
                     tokens(returned)
                 )
             })
@@ -268,7 +260,7 @@ pub async fn run(
                 writeln!(out, "channel {channel}: {} → {}", state.payer, state.payee)?;
                 writeln!(
                     out,
-                    "  deposit {} tokens, paid {} tokens, expires after block {}",
+                    "  deposit {}, paid {}, expires after block {}",
                     tokens(state.deposit),
                     tokens(state.paid),
                     state.expiry
