@@ -160,7 +160,7 @@ pub struct StoreStats {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    writer: mpsc::Sender<PendingInsert>,
+    writer: mpsc::Sender<PendingWrite>,
 }
 
 /// The PostgreSQL advisory lock key of the anchoring relay ("inkpost").
@@ -189,14 +189,76 @@ impl AnchoringLease {
     }
 }
 
+/// Proofs written per transaction when a batch is marked anchored.
+const PROOF_CHUNK: usize = 128;
+
 /// Most inserts committed in one transaction.
 pub const GROUP_COMMIT_MAX: usize = 256;
 
-/// An insert waiting for the writer task.
+/// A write waiting for the writer task.
 #[derive(Debug)]
-struct PendingInsert {
-    new: NewEnvelope,
-    reply: oneshot::Sender<Result<Insert, StoreError>>,
+enum PendingWrite {
+    /// [`Store::insert`].
+    Envelope {
+        new: NewEnvelope,
+        reply: oneshot::Sender<Result<Insert, StoreError>>,
+    },
+    /// [`Store::use_nonce`].
+    Nonce {
+        nonce: NewNonce,
+        reply: oneshot::Sender<Result<bool, StoreError>>,
+    },
+}
+
+/// A request nonce to record.
+#[derive(Debug, Clone, Copy)]
+struct NewNonce {
+    account: AccountId,
+    nonce: [u8; 16],
+    expires_at_ms: u64,
+}
+
+/// What one write of a group did.
+#[derive(Debug)]
+enum Written {
+    Envelope(Insert),
+    Nonce(bool),
+}
+
+impl PendingWrite {
+    fn op(&self) -> Op<'_> {
+        match self {
+            Self::Envelope { new, .. } => Op::Envelope(new),
+            Self::Nonce { nonce, .. } => Op::Nonce(*nonce),
+        }
+    }
+
+    /// Answers the waiting caller (who may have gone: nothing to do then).
+    fn answer(self, result: Result<Written, StoreError>) {
+        match self {
+            Self::Envelope { reply, .. } => {
+                let _ = reply.send(result.and_then(|written| match written {
+                    Written::Envelope(insert) => Ok(insert),
+                    Written::Nonce(_) => Err(StoreError::Corrupt("writer answered a nonce".into())),
+                }));
+            }
+            Self::Nonce { reply, .. } => {
+                let _ = reply.send(result.and_then(|written| match written {
+                    Written::Nonce(fresh) => Ok(fresh),
+                    Written::Envelope(_) => {
+                        Err(StoreError::Corrupt("writer answered an envelope".into()))
+                    }
+                }));
+            }
+        }
+    }
+}
+
+/// A write of a group, borrowed.
+#[derive(Debug, Clone, Copy)]
+enum Op<'a> {
+    Envelope(&'a NewEnvelope),
+    Nonce(NewNonce),
 }
 
 const ENVELOPE_COLUMNS: &str =
@@ -326,17 +388,19 @@ impl Store {
     pub async fn insert(&self, new: NewEnvelope) -> Result<Insert, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.writer
-            .send(PendingInsert { new, reply })
+            .send(PendingWrite::Envelope { new, reply })
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// The writer task behind [`Store::insert`].
+    /// The writer task behind [`Store::insert`] and [`Store::use_nonce`]:
+    /// on SQLite every write of a request goes through it, so none waits
+    /// in SQLite's busy handler (which sleeps up to 100 ms at a time).
     async fn write_groups(
         pool: AnyPool,
         backend: Backend,
-        mut queue: mpsc::Receiver<PendingInsert>,
+        mut queue: mpsc::Receiver<PendingWrite>,
     ) {
         while let Some(first) = queue.recv().await {
             let mut group = vec![first];
@@ -346,21 +410,19 @@ impl Store {
                     Err(_) => break,
                 }
             }
-            let news: Vec<&NewEnvelope> = group.iter().map(|pending| &pending.new).collect();
-            match insert_group(&pool, backend, &news).await {
+            let ops: Vec<Op<'_>> = group.iter().map(PendingWrite::op).collect();
+            match write_group(&pool, backend, &ops).await {
                 Ok(results) => {
                     for (pending, result) in group.into_iter().zip(results) {
-                        let _ = pending.reply.send(Ok(result));
+                        pending.answer(Ok(result));
                     }
                 }
                 // Nothing of the group was committed: each on its own, so
-                // that one failing insert fails only its own submit.
+                // that one failing write fails only its own request.
                 Err(_) => {
                     for pending in group {
-                        let result = insert_group(&pool, backend, &[&pending.new]).await;
-                        let _ = pending
-                            .reply
-                            .send(result.map(|mut results| results.remove(0)));
+                        let result = write_group(&pool, backend, &[pending.op()]).await;
+                        pending.answer(result.map(|mut results| results.remove(0)));
                     }
                 }
             }
@@ -487,14 +549,22 @@ impl Store {
         at: AnchoredAt,
         proofs: &[(MessageId, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let mut tx = begin_write(&self.pool, self.backend).await?;
-        for (id, proof) in proofs {
-            sqlx::query("UPDATE envelopes SET proof = $1 WHERE id = $2")
-                .bind(proof.clone())
-                .bind(id.0.to_vec())
-                .execute(&mut *tx)
-                .await?;
+        // Proofs go in in short transactions, so that submits waiting for
+        // SQLite's write lock are not held up by a large batch; they count
+        // only once the batch row says anchored (written last), and a
+        // crash in between rewrites them on the next settle.
+        for chunk in proofs.chunks(PROOF_CHUNK) {
+            let mut tx = begin_write(&self.pool, self.backend).await?;
+            for (id, proof) in chunk {
+                sqlx::query("UPDATE envelopes SET proof = $1 WHERE id = $2")
+                    .bind(proof.clone())
+                    .bind(id.0.to_vec())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
         }
+        let mut tx = begin_write(&self.pool, self.backend).await?;
         sqlx::query(
             "UPDATE batches SET block_number = $1, block_hash = $2, anchored_at_ms = $3 \
              WHERE seq = $4",
@@ -525,12 +595,16 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let proof: Option<Vec<u8>> = row.try_get(0)?;
-        match proof {
-            None => Ok(Some(ProofState::Pending)),
-            Some(proof) => Ok(Some(ProofState::Anchored {
-                batch: batch_from_row_at(&row, 1)?,
-                proof,
-            })),
+        let batch = match proof {
+            Some(_) => Some(batch_from_row_at(&row, 1)?),
+            None => None,
+        };
+        match (proof, batch) {
+            (Some(proof), Some(batch)) if batch.anchored.is_some() => {
+                Ok(Some(ProofState::Anchored { batch, proof }))
+            }
+            // No proof yet, or its batch is still being marked anchored.
+            _ => Ok(Some(ProofState::Pending)),
         }
     }
 
@@ -553,16 +627,17 @@ impl Store {
         nonce: &[u8; 16],
         expires_at_ms: u64,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO nonces (account, nonce, expires_at_ms) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(account.0.to_vec())
-        .bind(nonce.to_vec())
-        .bind(to_i64(expires_at_ms)?)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        let (reply, answer) = oneshot::channel();
+        let nonce = NewNonce {
+            account: *account,
+            nonce: *nonce,
+            expires_at_ms,
+        };
+        self.writer
+            .send(PendingWrite::Nonce { nonce, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     /// Forgets nonces whose requests would be refused as stale anyway.
@@ -603,19 +678,36 @@ async fn begin_write(
     })
 }
 
-/// Inserts `news` in one transaction, in order; each either is stored with
-/// the next sequence number of its conversation or is a duplicate (of a row
-/// stored before, by another relay, or earlier in this group).
-async fn insert_group(
+/// Runs `ops` in one transaction, in order. An envelope is either stored
+/// with the next sequence number of its conversation or is a duplicate (of
+/// a row stored before, by another relay, or earlier in this group); a
+/// nonce is either fresh or seen.
+async fn write_group(
     pool: &AnyPool,
     backend: Backend,
-    news: &[&NewEnvelope],
-) -> Result<Vec<Insert>, StoreError> {
+    ops: &[Op<'_>],
+) -> Result<Vec<Written>, StoreError> {
     let mut tx = begin_write(pool, backend).await?;
-    let mut results = Vec::with_capacity(news.len());
-    for new in news {
+    let mut results = Vec::with_capacity(ops.len());
+    for op in ops {
+        let new = match op {
+            Op::Envelope(new) => *new,
+            Op::Nonce(nonce) => {
+                let inserted = sqlx::query(
+                    "INSERT INTO nonces (account, nonce, expires_at_ms) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(nonce.account.0.to_vec())
+                .bind(nonce.nonce.to_vec())
+                .bind(to_i64(nonce.expires_at_ms)?)
+                .execute(&mut *tx)
+                .await?;
+                results.push(Written::Nonce(inserted.rows_affected() == 1));
+                continue;
+            }
+        };
         if let Some(existing) = find_duplicate(&mut tx, new).await? {
-            results.push(Insert::Duplicate(existing));
+            results.push(Written::Envelope(Insert::Duplicate(existing)));
             continue;
         }
         // A savepoint, so that losing a race to another relay undoes the
@@ -653,11 +745,11 @@ async fn insert_group(
             let existing = find_duplicate(&mut tx, new).await?.ok_or_else(|| {
                 StoreError::Corrupt("conflicting insert left no row behind".into())
             })?;
-            results.push(Insert::Duplicate(existing));
+            results.push(Written::Envelope(Insert::Duplicate(existing)));
             continue;
         }
         savepoint.commit().await?;
-        results.push(Insert::Stored(StoredEnvelope {
+        results.push(Written::Envelope(Insert::Stored(StoredEnvelope {
             id: new.id,
             conversation: new.conversation,
             seq: seq as u64,
@@ -666,7 +758,7 @@ async fn insert_group(
             body: new.body.clone(),
             received_at_ms: new.received_at_ms,
             batch: None,
-        }));
+        })));
     }
     tx.commit().await?;
     Ok(results)
