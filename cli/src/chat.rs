@@ -89,10 +89,14 @@ pub async fn group_state(ctx: &Context, group: GroupId) -> Result<GroupState, Cl
     state.ok_or_else(|| CliError::NotFound(format!("there is no group {group}")))
 }
 
-/// The members of a group and their roles (first page of [`MEMBER_PAGE`]).
-pub async fn members(ctx: &Context, group: GroupId) -> Result<Vec<(Address, Role)>, CliError> {
+/// A group's state and its members with their roles (first page of
+/// [`MEMBER_PAGE`]), or not found.
+pub async fn members(
+    ctx: &Context,
+    group: GroupId,
+) -> Result<(GroupState, Vec<(Address, Role)>), CliError> {
     let deployment = ctx.deployment()?;
-    group_state(ctx, group).await?;
+    let state = group_state(ctx, group).await?;
     let members: Vec<([u8; 20], Role)> = ctx
         .query(
             Contract::Groups,
@@ -100,10 +104,27 @@ pub async fn members(ctx: &Context, group: GroupId) -> Result<Vec<(Address, Role
             &groups::members(group, 0, MEMBER_PAGE),
         )
         .await?;
-    Ok(members
+    let members = members
         .into_iter()
         .map(|(address, role)| (Address(address), role))
-        .collect())
+        .collect();
+    Ok((state, members))
+}
+
+/// A group's state and its members that have an identity (those a message
+/// can be encrypted to).
+async fn registered_members(
+    ctx: &Context,
+    group: GroupId,
+) -> Result<(GroupState, Vec<Person>), CliError> {
+    let (state, members) = members(ctx, group).await?;
+    let mut people = Vec::with_capacity(members.len());
+    for (address, _) in members {
+        if let Some(member) = person_at(ctx, address).await? {
+            people.push(member);
+        }
+    }
+    Ok((state, people))
 }
 
 /// Where a message goes or is read from.
@@ -139,17 +160,11 @@ async fn resolve(ctx: &Context, me: &Identity, target: &Target) -> Result<Resolv
             })
         }
         Target::Group(group) => {
-            let state = group_state(ctx, *group).await?;
-            let mut recipients = Vec::new();
-            for (address, _) in members(ctx, *group).await? {
-                if let Some(member) = person_at(ctx, address).await? {
-                    recipients.push(member.recipient());
-                }
-            }
+            let (state, people) = registered_members(ctx, *group).await?;
             Ok(Resolved {
                 conversation: ConversationId::Group(*group),
                 epoch: Epoch(state.epoch),
-                recipients,
+                recipients: people.iter().map(Person::recipient).collect(),
             })
         }
     }
@@ -269,46 +284,18 @@ pub async fn participants(
     Ok(match target {
         Target::Handle(handle) => vec![me.account_id(), person(ctx, handle).await?.account()],
         Target::Group(group) => {
-            let mut accounts = Vec::new();
-            for (address, _) in members(ctx, *group).await? {
-                if let Some(member) = person_at(ctx, address).await? {
-                    accounts.push(member.account());
-                }
-            }
-            accounts
+            let (_, people) = registered_members(ctx, *group).await?;
+            people.iter().map(Person::account).collect()
         }
     })
 }
 
 /// Checks and opens one envelope as the relay gave it.
 pub fn open(me: &Identity, view: &EnvelopeView, handles: &Handles) -> ReadMessage {
-    let body = match view.envelope() {
-        Err(error) => Body::Invalid(error.to_string()),
-        Ok(envelope) if envelope.header.sender != view.sender => Body::Invalid(format!(
-            "the relay names {} as sender but {} signed it",
-            view.sender, envelope.header.sender
-        )),
-        Ok(envelope) if envelope.header.conversation != view.conversation => {
-            Body::Invalid("the envelope belongs to another conversation".into())
-        }
-        Ok(envelope) => {
-            if !envelope
-                .recipients()
-                .any(|account| *account == me.account_id())
-            {
-                Body::NotForMe
-            } else {
-                match envelope.open(me) {
-                    Ok(bytes) => Body::Text(String::from_utf8_lossy(&bytes).into_owned()),
-                    Err(error) => Body::Invalid(error.to_string()),
-                }
-            }
-        }
+    let (sent_at_ms, body) = match view.envelope() {
+        Err(error) => (0, Body::Invalid(error.to_string())),
+        Ok(envelope) => (envelope.header.sent_at_ms, read_body(me, view, &envelope)),
     };
-    let sent_at_ms = view
-        .envelope()
-        .map(|envelope| envelope.header.sent_at_ms)
-        .unwrap_or(0);
     ReadMessage {
         seq: view.seq,
         id: view.id,
@@ -316,6 +303,29 @@ pub fn open(me: &Identity, view: &EnvelopeView, handles: &Handles) -> ReadMessag
         sender_handle: handles.of(&view.sender),
         sent_at_ms,
         body,
+    }
+}
+
+/// The body of a decoded, signature-checked envelope, for `me`.
+fn read_body(me: &Identity, view: &EnvelopeView, envelope: &Envelope) -> Body {
+    if envelope.header.sender != view.sender {
+        return Body::Invalid(format!(
+            "the relay names {} as sender but {} signed it",
+            view.sender, envelope.header.sender
+        ));
+    }
+    if envelope.header.conversation != view.conversation {
+        return Body::Invalid("the envelope belongs to another conversation".into());
+    }
+    if !envelope
+        .recipients()
+        .any(|account| *account == me.account_id())
+    {
+        return Body::NotForMe;
+    }
+    match envelope.open(me) {
+        Ok(bytes) => Body::Text(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(error) => Body::Invalid(error.to_string()),
     }
 }
 

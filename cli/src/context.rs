@@ -2,6 +2,7 @@
 //! are, who the caller is, and how to talk to the chain.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use inkpost_sdk::chain::{CallOutcome, Chain, Finality, Sr25519Signer};
 use inkpost_sdk::deployment::Deployment;
@@ -59,7 +60,8 @@ pub struct GlobalOpts {
     pub passphrase_file: Option<PathBuf>,
 }
 
-/// The options, resolved, and a lazily connected chain client.
+/// The options, resolved; the caller's key, the deployment file and the
+/// chain client, each loaded once on first use.
 #[derive(Debug)]
 pub struct Context {
     /// The options.
@@ -67,6 +69,8 @@ pub struct Context {
     /// The keystore.
     pub keystore: Keystore,
     chain: OnceCell<Chain>,
+    me: OnceLock<Identity>,
+    deployment: OnceLock<Deployment>,
 }
 
 impl Context {
@@ -81,6 +85,8 @@ impl Context {
             keystore: Keystore::new(&home),
             opts,
             chain: OnceCell::new(),
+            me: OnceLock::new(),
+            deployment: OnceLock::new(),
         }
     }
 
@@ -102,8 +108,17 @@ impl Context {
         Ok(std::env::var("INKPOST_PASSPHRASE").ok())
     }
 
-    /// The identity `--as` names: a secret URI, or else a keystore key.
+    /// The identity `--as` names: a secret URI, or else a keystore key
+    /// (read, and decrypted, once).
     pub fn me(&self) -> Result<Identity, CliError> {
+        if let Some(me) = self.me.get() {
+            return Ok(me.clone());
+        }
+        let me = self.load_me()?;
+        Ok(self.me.get_or_init(|| me).clone())
+    }
+
+    fn load_me(&self) -> Result<Identity, CliError> {
         let who = self.opts.who.as_deref().ok_or_else(|| {
             CliError::BadInput(
                 "say who acts: --as <key name or secret URI> (or set INKPOST_AS)".into(),
@@ -126,13 +141,17 @@ impl Context {
         self.me().map(Sr25519Signer::new)
     }
 
-    /// The deployment file's contracts.
+    /// The deployment file's contracts (read once).
     pub fn deployment(&self) -> Result<Deployment, CliError> {
-        Deployment::load(&self.opts.deployment).map_err(|error| {
+        if let Some(deployment) = self.deployment.get() {
+            return Ok(*deployment);
+        }
+        let deployment = Deployment::load(&self.opts.deployment).map_err(|error| {
             CliError::BadInput(format!(
                 "{error}; run `inkpost deploy` first or pass --deployment"
             ))
-        })
+        })?;
+        Ok(*self.deployment.get_or_init(|| deployment))
     }
 
     /// A client of the relay.
@@ -168,21 +187,21 @@ impl Context {
             .map_err(|error| chain_error(error, contract))
     }
 
-    /// Sends a contract call as `signer` and waits until it is finalized
-    /// (what relays act on). Returns the outcome; a refusal names the
-    /// contract's error.
+    /// Sends a contract call as the caller (`--as`) and waits until it is
+    /// finalized (what relays act on). Returns the outcome; a refusal names
+    /// the contract's error.
     pub async fn call(
         &self,
-        signer: &Sr25519Signer,
         contract: Contract,
         address: Address,
         value: u128,
         input: &[u8],
     ) -> Result<CallOutcome, CliError> {
+        let signer = self.signer()?;
         let chain = self.chain().await?;
         self.progress(&format!("{contract:?} call sent, waiting for finality"));
         chain
-            .call(signer, address, value, input, Finality::Finalized)
+            .call(&signer, address, value, input, Finality::Finalized)
             .await
             .map_err(|error| chain_error(error, contract))
     }

@@ -221,6 +221,22 @@ impl System {
         sent["receipt"]["message_id"].as_str().unwrap().to_owned()
     }
 
+    /// `inkpost verify` as `who`, waiting up to `seconds` for the anchor;
+    /// checks it names the message and the relay's account (//Ferdie).
+    async fn verified(&self, who: &str, message: &str, seconds: u64) -> Value {
+        let wait = (seconds - 15).to_string();
+        let verified = within(
+            seconds,
+            "the message is anchored",
+            self.json(who, &["verify", message, "--wait", &wait]),
+        )
+        .await;
+        assert_eq!(verified["id"], message);
+        let ferdie = Identity::from_suri("//Ferdie").unwrap().address();
+        assert_eq!(verified["submitter"], ferdie.to_string());
+        verified
+    }
+
     async fn ok(&self, who: &str, args: &[&str]) -> String {
         self.cli(who, args)
             .await
@@ -345,21 +361,8 @@ async fn the_readme_conversation_through_the_cli() {
     assert_eq!(texts(&others), Vec::<Option<String>>::new());
 
     // Bob verifies his message's anchor on chain.
-    let verified = within(
-        60,
-        "the message is anchored",
-        system.json("//Bob", &["verify", &bob_message, "--wait", "45"]),
-    )
-    .await;
-    assert_eq!(verified["id"], bob_message.as_str());
+    let verified = system.verified("//Bob", &bob_message, 60).await;
     assert!(verified["block"].as_u64().unwrap() > 0);
-    assert_eq!(
-        verified["submitter"],
-        Identity::from_suri("//Ferdie")
-            .unwrap()
-            .address()
-            .to_string()
-    );
 
     // Charlie follows the group live; Alice writes, and once Charlie has
     // seen it she removes him: his stream ends with the revocation.
@@ -680,19 +683,7 @@ async fn two_relays_sharing_postgres_serve_one_conversation() {
     // The serving relay hands out the proof the anchoring one recorded,
     // for a message it took itself.
     let message = second["receipt"]["message_id"].as_str().unwrap().to_owned();
-    let verified = within(
-        60,
-        "the message is anchored",
-        system.json("//Bob", &["verify", &message, "--wait", "45"]),
-    )
-    .await;
-    assert_eq!(
-        verified["submitter"],
-        Identity::from_suri("//Ferdie")
-            .unwrap()
-            .address()
-            .to_string()
-    );
+    system.verified("//Bob", &message, 60).await;
     serving.stop().await;
     anchoring.stop().await;
     system.stop().await;
@@ -749,13 +740,7 @@ async fn the_node_restarts_in_the_middle_of_anchoring() {
 
     // Every message gets anchored and verifies against the chain.
     for message in &sent {
-        let verified = within(
-            90,
-            "the message is anchored",
-            system.json("//Bob", &["verify", message, "--wait", "80"]),
-        )
-        .await;
-        assert_eq!(verified["id"], message.as_str());
+        system.verified("//Bob", message, 90).await;
     }
     // The relay's batches run 1..=n without a gap or a repeat, and the
     // chain holds exactly those roots.

@@ -7,7 +7,7 @@ use inkpost_sdk::ids::{Address, GroupId};
 use serde_json::json;
 
 use super::emit;
-use crate::chat::{group_state, members, person, person_at};
+use crate::chat::{members, person, person_at};
 use crate::context::Context;
 use crate::error::{CliError, Contract};
 
@@ -91,8 +91,7 @@ pub async fn run(
 ) -> Result<(), CliError> {
     let deployment = ctx.deployment()?;
     let call = |input: Vec<u8>| async move {
-        let signer = ctx.signer()?;
-        ctx.call(&signer, Contract::Groups, deployment.groups, 0, &input)
+        ctx.call(Contract::Groups, deployment.groups, 0, &input)
             .await
     };
     // Membership changes return the new epoch.
@@ -165,9 +164,9 @@ pub async fn run(
             changed(out, format!("{handle} now owns group {group}"), epoch)
         }
         GroupCommand::Members { group } => {
-            let state = group_state(ctx, GroupId(group)).await?;
+            let (state, members) = members(ctx, GroupId(group)).await?;
             let mut rows = Vec::new();
-            for (address, role) in members(ctx, GroupId(group)).await? {
+            for (address, role) in members {
                 let handle = handle_of(ctx, address).await?;
                 rows.push(
                     json!({"handle": handle, "address": address, "role": format!("{role:?}")}),

@@ -39,8 +39,7 @@ pub async fn run(ctx: &Context, command: IdCommand, out: &mut impl Write) -> Res
     let deployment = ctx.deployment()?;
     match command {
         IdCommand::Register { handle } => {
-            let signer = ctx.signer()?;
-            let me = signer.identity().clone();
+            let me = ctx.me()?;
             let deposit: [u8; 32] = ctx
                 .query(
                     Contract::Identity,
@@ -54,19 +53,13 @@ pub async fn run(ctx: &Context, command: IdCommand, out: &mut impl Write) -> Res
             ctx.progress("mapping your account (once per account)");
             ctx.chain()
                 .await?
-                .map_account(&signer)
+                .map_account(&ctx.signer()?)
                 .await
                 .map_err(|error| crate::error::chain_error(error, Contract::Identity))?;
             let input =
                 identity::register(&handle, &me.account_id(), &me.encryption_key(KeyVersion(1)));
-            ctx.call(
-                &signer,
-                Contract::Identity,
-                deployment.identity,
-                deposit,
-                &input,
-            )
-            .await?;
+            ctx.call(Contract::Identity, deployment.identity, deposit, &input)
+                .await?;
             let value =
                 json!({"handle": handle, "address": me.address(), "deposit": deposit.to_string()});
             emit(ctx, out, &value, |out| {
@@ -94,14 +87,13 @@ pub async fn run(ctx: &Context, command: IdCommand, out: &mut impl Write) -> Res
             show(ctx, &found, out)
         }
         IdCommand::RotateKey => {
-            let signer = ctx.signer()?;
-            let me = signer.identity().clone();
+            let me = ctx.me()?;
             let current = person_at(ctx, me.address())
                 .await?
                 .ok_or_else(|| CliError::NotFound("you have no identity; register first".into()))?;
             let next = KeyVersion(current.record.key_version.saturating_add(1));
             let input = identity::rotate_key(&me.encryption_key(next));
-            ctx.call(&signer, Contract::Identity, deployment.identity, 0, &input)
+            ctx.call(Contract::Identity, deployment.identity, 0, &input)
                 .await?;
             let value = json!({"handle": current.record.handle, "key_version": next});
             emit(ctx, out, &value, |out| {
@@ -113,16 +105,15 @@ pub async fn run(ctx: &Context, command: IdCommand, out: &mut impl Write) -> Res
             })
         }
         IdCommand::Release => {
-            let signer = ctx.signer()?;
+            let me = ctx.me()?;
             ctx.call(
-                &signer,
                 Contract::Identity,
                 deployment.identity,
                 0,
                 &identity::release(),
             )
             .await?;
-            let value = json!({"released": signer.identity().address()});
+            let value = json!({"released": me.address()});
             emit(ctx, out, &value, |out| {
                 writeln!(
                     out,

@@ -87,9 +87,8 @@ pub async fn tip(ctx: &Context, opts: TipOpts, out: &mut impl Write) -> Result<(
         ));
     }
     let deployment = ctx.deployment()?;
-    let signer = ctx.signer()?;
     // The sender as the relay stored it, checked against the signature.
-    let view = ctx.relay().envelope(signer.identity(), &message).await?;
+    let view = ctx.relay().envelope(&ctx.me()?, &message).await?;
     let envelope = view
         .envelope()
         .map_err(|error| CliError::Refused(format!("message {message} is invalid: {error}")))?;
@@ -98,7 +97,6 @@ pub async fn tip(ctx: &Context, opts: TipOpts, out: &mut impl Write) -> Result<(
         .await?
         .map_or_else(|| to.to_string(), |person| person.record.handle);
     ctx.call(
-        &signer,
         Contract::Escrow,
         deployment.escrow,
         opts.amount,
@@ -119,8 +117,7 @@ pub async fn run(
 ) -> Result<(), CliError> {
     let deployment = ctx.deployment()?;
     let call = |value: u128, input: Vec<u8>| async move {
-        let signer = ctx.signer()?;
-        ctx.call(&signer, Contract::Escrow, deployment.escrow, value, &input)
+        ctx.call(Contract::Escrow, deployment.escrow, value, &input)
             .await
     };
     match command {
