@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The main job: a local chain, the four contracts, a relay on SQLite, and a
-# conversation between Alice, Bob and Charlie, all through the `inkpost` CLI.
+# conversation between Alice, Bob and Charlie, all through the `inkpost` CLI;
+# then a second relay that charges postage, paid from an escrow channel.
 #
-#   scripts/demo.sh          run it and leave the node and the relay running
-#   scripts/demo.sh --stop   stop the node and the relay at the end
+#   scripts/demo.sh          run it and leave the node and the relays running
+#   scripts/demo.sh --stop   stop the node and the relays at the end
 #
-# Each run deploys a fresh set of contracts (a new salt) and starts a relay
-# with a fresh database, so it can be repeated against a running node.
+# Each run deploys a fresh set of contracts (a new salt) and starts relays
+# with fresh databases, so it can be repeated against a running node.
 # State and logs go to $INKPOST_STATE (default .run/ in the clone).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -16,7 +17,7 @@ stop_at_end=0
 for arg in "$@"; do
   case "$arg" in
     --stop) stop_at_end=1 ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $arg" "usage: scripts/demo.sh [--stop]" ;;
   esac
 done
@@ -61,24 +62,32 @@ print(value)' "$1"
 step "Alice deploys the identity, groups, anchors and escrow contracts"
 act Alice deploy --salt "demo-$run_id"
 
+relay_pids=()
+# A failed run stops its relays; a good one leaves them running unless --stop.
+trap 'status=$?; if [ "$status" -ne 0 ] && [ "${#relay_pids[@]}" -gt 0 ]; then kill "${relay_pids[@]}" 2>/dev/null || true; fi' EXIT
+start_relay() { # start_relay NAME SURI PORT [SETTINGS…]: a relay on its own SQLite file, until ready
+  local name="$1" suri="$2" port="$3"
+  shift 3
+  local url="http://127.0.0.1:$port" log="$state/relay-$name-$run_id.log"
+  "$bin/inkpost-relay" --suri "$suri" --listen "127.0.0.1:$port" \
+    --deployment "$INKPOST_DEPLOYMENT" --node-url "$INKPOST_NODE" \
+    --database-url "sqlite://$state/relay-$name-$run_id.db" "$@" >"$log" 2>&1 &
+  local pid=$!
+  relay_pids+=("$pid")
+  printf '%s\n' "${relay_pids[@]}" >"$state/relay.pid"
+  for _ in $(seq 1 120); do
+    curl -sf --max-time 2 "$url/ready" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "the $name relay exited" "see $log"; }
+    sleep 0.5
+  done
+  curl -sf --max-time 2 "$url/ready" >/dev/null || die "the $name relay is not ready after 60 s" "see $log"
+  ok "$name relay ready at $url (pid $pid, log $log)"
+}
+
 relay_port="${INKPOST_RELAY_PORT:-$(free_port)}"
 export INKPOST_RELAY="http://127.0.0.1:$relay_port"
-relay_log="$state/relay-$run_id.log"
-step "Starting a relay on SQLite at $INKPOST_RELAY (anchoring as //Ferdie; log: $relay_log)"
-"$bin/inkpost-relay" --suri //Ferdie --listen "127.0.0.1:$relay_port" \
-  --deployment "$INKPOST_DEPLOYMENT" --node-url "$INKPOST_NODE" \
-  --database-url "sqlite://$state/relay-$run_id.db" >"$relay_log" 2>&1 &
-relay_pid=$!
-echo "$relay_pid" >"$state/relay.pid"
-# A failed run stops its relay; a good one leaves it running unless --stop.
-trap 'status=$?; if [ "$status" -ne 0 ]; then kill "$relay_pid" 2>/dev/null || true; fi' EXIT
-for _ in $(seq 1 120); do
-  curl -sf --max-time 2 "$INKPOST_RELAY/ready" >/dev/null 2>&1 && break
-  kill -0 "$relay_pid" 2>/dev/null || { tail -n 20 "$relay_log" >&2; die "the relay exited" "see $relay_log"; }
-  sleep 0.5
-done
-curl -sf --max-time 2 "$INKPOST_RELAY/ready" >/dev/null || die "the relay is not ready after 60 s" "see $relay_log"
-ok "relay ready (pid $relay_pid)"
+step "Starting a relay on SQLite (anchoring as //Ferdie)"
+start_relay main //Ferdie "$relay_port"
 
 step "Alice, Bob and Charlie register their handles and encryption keys"
 act Alice id register alice
@@ -115,13 +124,28 @@ ok "the relay refused Charlie (exit code 4: unauthorized), and the message is no
 step "Alice tips Bob for his message"
 act Alice tip "$bob_message" --amount 0.5
 
-step "Postage: Alice pays the relay through a payment channel"
-relay_address="$(inkpost --json keys show //Ferdie | json_field address)"
-channel="$(inkpost --as //Alice --json -q channel open "$relay_address" --deposit 1 --blocks 1000 | json_field channel)"
-info "channel $channel open to the relay ($relay_address) with 1 token"
-act Alice channel pay "$channel" --total 0.01 --out "$state/voucher-$run_id.json"
-info "the relay operator claims the voucher:"
-act Ferdie channel claim "$state/voucher-$run_id.json"
+step "Postage: a second relay, run by //Eve, charges 0.001 token per message"
+price=1000000000 # native units (12 decimals): 0.001 token
+paid_relay="http://127.0.0.1:$(free_port)"
+start_relay paid //Eve "${paid_relay##*:}" --postage-price "$price" --postage-claim-interval-secs 2
+payee="$(curl -sf "$paid_relay/v1/postage" | json_field payee)"
+info "its terms (GET /v1/postage): $price native units per message, paid to $payee"
+if act Alice --relay "$paid_relay" send --to bob "Is this relay free?"; then
+  die "the paid relay stored a message without postage"
+fi
+ok "refused without postage (exit code 6), with how to pay"
+channel="$(inkpost --as //Alice --json -q channel open "$payee" --deposit 1 --blocks 1000 | json_field channel)"
+info "Alice opened escrow channel $channel to the relay's account with 1 token"
+act Alice --relay "$paid_relay" send --to bob --postage "$channel" "This one is paid for."
+act Alice --relay "$paid_relay" send --to bob --postage "$channel" "So is this one."
+act Bob --relay "$paid_relay" read --with alice
+info "the relay claims the vouchers it holds on chain by itself (every 2 s):"
+for _ in $(seq 1 60); do
+  paid="$(inkpost --as //Alice --json -q channel show "$channel" | json_field paid)"
+  [ "$paid" = "$((2 * price))" ] && break
+  sleep 0.5
+done
+[ "$paid" = "$((2 * price))" ] || die "the relay did not claim its postage within 30 s" "see $state/relay-paid-$run_id.log"
 act Alice channel show "$channel"
 
 step "Done in $((SECONDS - started)) s"
@@ -130,11 +154,11 @@ info "try it yourself, for example:"
 info "  export INKPOST_NODE=$INKPOST_NODE INKPOST_RELAY=$INKPOST_RELAY INKPOST_DEPLOYMENT=$INKPOST_DEPLOYMENT"
 info "  $bin/inkpost --as //Bob read --group $group --follow"
 if [ "$stop_at_end" -eq 1 ]; then
-  kill "$relay_pid" 2>/dev/null && wait "$relay_pid" 2>/dev/null || true
+  kill "${relay_pids[@]}" 2>/dev/null && wait "${relay_pids[@]}" 2>/dev/null || true
   rm -f "$state/relay.pid"
-  ok "relay stopped"
+  ok "relays stopped"
   "$INKPOST_ROOT/scripts/dev-node.sh" stop
 else
-  info "The node (ws://127.0.0.1:$port) and the relay (pid $relay_pid) keep running;"
+  info "The node (ws://127.0.0.1:$port) and the relays (pids ${relay_pids[*]}) keep running;"
   info "stop them with: kill \$(cat $state/relay.pid); scripts/dev-node.sh stop"
 fi

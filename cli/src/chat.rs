@@ -7,11 +7,12 @@ use std::collections::hash_map::Entry;
 use inkpost_sdk::contracts::{Anchor, GroupState, IdentityRecord, Role, anchors, groups, identity};
 use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
 use inkpost_sdk::ids::{
-    AccountId, Address, ClientMsgId, ConversationId, DirectId, Epoch, GroupId, MessageId,
+    AccountId, Address, ChannelId, ClientMsgId, ConversationId, DirectId, Epoch, GroupId, MessageId,
 };
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::receipt::Receipt;
 use inkpost_sdk::relay_api::{EnvelopeView, ProofView};
+use inkpost_sdk::voucher::{SignedVoucher, Voucher};
 use rand_core::{OsRng, RngCore};
 use serde::Serialize;
 
@@ -183,15 +184,29 @@ pub struct Sent {
     pub receipt: Receipt,
     /// How many recipients the message is encrypted to.
     pub recipients: usize,
+    /// The postage voucher it carried, on a relay that charges postage.
+    pub postage: Option<PostagePaid>,
+}
+
+/// The postage a message paid.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PostagePaid {
+    /// The channel.
+    pub channel: ChannelId,
+    /// The voucher's cumulative total (native units).
+    #[serde(serialize_with = "crate::commands::decimal")]
+    pub cumulative: u128,
 }
 
 /// Encrypts `text` to everyone in `target`, signs it as `me` and submits
-/// it to the relay; checks the relay's receipt before returning it.
+/// it to the relay, paying its postage from escrow channel `postage` if
+/// given; checks the relay's receipt before returning it.
 pub async fn send(
     ctx: &Context,
     me: &Identity,
     target: &Target,
     text: &str,
+    postage: Option<ChannelId>,
 ) -> Result<Sent, CliError> {
     let resolved = resolve(ctx, me, target).await?;
     let mut client_msg_id = [0u8; 16];
@@ -204,7 +219,11 @@ pub async fn send(
     };
     let envelope = Envelope::seal(me, draft, &resolved.recipients, text.as_bytes())
         .map_err(|error| CliError::BadInput(format!("cannot seal the message: {error}")))?;
-    let answer = ctx.relay().submit(me, &envelope).await?;
+    let voucher = match postage {
+        Some(channel) => Some(postage_voucher(ctx, me, channel).await?),
+        None => None,
+    };
+    let answer = ctx.relay().submit(me, &envelope, voucher.as_ref()).await?;
     let receipt = answer.receipt;
     if receipt.verify().is_err() || receipt.message_id != envelope.id() {
         return Err(CliError::Failed(format!(
@@ -215,7 +234,43 @@ pub async fn send(
     Ok(Sent {
         receipt,
         recipients: resolved.recipients.len(),
+        postage: voucher.map(|signed| PostagePaid {
+            channel: signed.voucher.channel,
+            cumulative: signed.voucher.cumulative,
+        }),
     })
+}
+
+/// A voucher of `channel` that pays the relay for one more message: the
+/// relay says what the channel has paid for; the domain and the escrow
+/// contract come from the chain and the deployment, not from the relay.
+async fn postage_voucher(
+    ctx: &Context,
+    me: &Identity,
+    channel: ChannelId,
+) -> Result<SignedVoucher, CliError> {
+    let relay = ctx.relay();
+    let terms = relay.postage_terms().await?.ok_or_else(|| {
+        CliError::BadInput(format!(
+            "the relay at {} charges no postage; send without --postage",
+            relay.url()
+        ))
+    })?;
+    let deployment = ctx.deployment()?;
+    if terms.escrow != deployment.escrow {
+        return Err(CliError::Refused(format!(
+            "the relay takes postage through escrow {}, not this deployment's {}",
+            terms.escrow, deployment.escrow
+        )));
+    }
+    let account = relay.postage_account(me, channel).await?;
+    Ok(Voucher {
+        domain: ctx.chain().await?.genesis_hash(),
+        contract: deployment.escrow,
+        channel,
+        cumulative: account.next_cumulative,
+    }
+    .sign(me))
 }
 
 /// A message as read: verified and, where possible, decrypted.

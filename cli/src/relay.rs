@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, StatusCode, header};
+use http::{HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -12,11 +12,13 @@ use hyper_util::rt::TokioExecutor;
 use inkpost_sdk::auth::RequestAuth;
 use inkpost_sdk::clock::now_ms;
 use inkpost_sdk::envelope::Envelope;
-use inkpost_sdk::ids::{AccountId, ConversationId, MessageId};
+use inkpost_sdk::ids::{AccountId, ChannelId, ConversationId, MessageId};
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::relay_api::{
-    EnvelopePage, EnvelopeView, ErrorBody, ProofView, Readiness, SubmitResponse,
+    EnvelopePage, EnvelopeView, ErrorBody, POSTAGE_HEADER, PostageAccount, PostageTerms, ProofView,
+    Readiness, SubmitResponse, postage_header,
 };
+use inkpost_sdk::voucher::SignedVoucher;
 use serde::de::DeserializeOwned;
 
 /// How long one request may take before the relay counts as unreachable.
@@ -85,14 +87,52 @@ impl RelayClient {
         self.json(&body)
     }
 
-    /// `POST /v1/envelopes` as the envelope's sender.
+    /// `POST /v1/envelopes` as the envelope's sender, paying with
+    /// `postage` on a relay that charges it.
     pub async fn submit(
         &self,
         sender: &Identity,
         envelope: &Envelope,
+        postage: Option<&SignedVoucher>,
     ) -> Result<SubmitResponse, RelayError> {
-        self.call(sender, Method::POST, "/v1/envelopes", envelope.to_bytes())
-            .await
+        let mut request = self.request(
+            Some(sender),
+            Method::POST,
+            "/v1/envelopes",
+            envelope.to_bytes(),
+        )?;
+        if let Some(voucher) = postage {
+            let value = HeaderValue::from_str(&postage_header(voucher)).map_err(|error| {
+                RelayError::Malformed {
+                    url: self.url.clone(),
+                    reason: format!("cannot build the postage header: {error}"),
+                }
+            })?;
+            request.headers_mut().insert(POSTAGE_HEADER, value);
+        }
+        let (status, body) = self.exchange(request).await?;
+        self.success(status, &body)
+    }
+
+    /// `GET /v1/postage`: the relay's price, or `None` if it charges none.
+    pub async fn postage_terms(&self) -> Result<Option<PostageTerms>, RelayError> {
+        let (status, body) = self
+            .send(None, Method::GET, "/v1/postage", Vec::new())
+            .await?;
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        self.success(status, &body).map(Some)
+    }
+
+    /// `GET /v1/postage/channels/{channel}` as the channel's payer.
+    pub async fn postage_account(
+        &self,
+        payer: &Identity,
+        channel: ChannelId,
+    ) -> Result<PostageAccount, RelayError> {
+        let path = format!("/v1/postage/channels/{}", channel.0);
+        self.call(payer, Method::GET, &path, Vec::new()).await
     }
 
     /// `GET /v1/conversations/{conversation}/envelopes?after=&peer=`: one page.
@@ -177,10 +217,19 @@ impl RelayClient {
         body: Vec<u8>,
     ) -> Result<T, RelayError> {
         let (status, body) = self.send(Some(who), method, path, body).await?;
+        self.success(status, &body)
+    }
+
+    /// The JSON of a successful answer, or the relay's refusal.
+    fn success<T: DeserializeOwned>(
+        &self,
+        status: StatusCode,
+        body: &[u8],
+    ) -> Result<T, RelayError> {
         if !status.is_success() {
-            return Err(self.refusal(status, &body));
+            return Err(self.refusal(status, body));
         }
-        self.json(&body)
+        self.json(body)
     }
 
     fn request(
@@ -212,7 +261,13 @@ impl RelayClient {
         path: &str,
         body: Vec<u8>,
     ) -> Result<(StatusCode, Bytes), RelayError> {
-        let request = self.request(who, method, path, body)?;
+        self.exchange(self.request(who, method, path, body)?).await
+    }
+
+    async fn exchange(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> Result<(StatusCode, Bytes), RelayError> {
         let exchange = async {
             let response = self.http.request(request).await?;
             let status = response.status();

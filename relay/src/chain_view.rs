@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use inkpost_sdk::chain::{Chain, ChainError, ContractEvent};
-use inkpost_sdk::contracts::{GroupState, IdentityRecord, Role, groups, identity};
-use inkpost_sdk::ids::{AccountId, Address, GroupId};
+use inkpost_sdk::contracts::{Channel, GroupState, IdentityRecord, Role, escrow, groups, identity};
+use inkpost_sdk::ids::{AccountId, Address, ChannelId, GroupId};
 use parity_scale_codec::Decode;
 use tokio::sync::RwLock;
 
@@ -21,6 +21,8 @@ pub struct Contracts {
     pub identity: Address,
     /// The groups contract.
     pub groups: Address,
+    /// The escrow contract, on a relay that charges postage.
+    pub escrow: Option<Address>,
 }
 
 /// Returned when the chain cannot answer an access question.
@@ -51,6 +53,7 @@ struct Cache {
     identities: HashMap<Address, Option<IdentityRecord>>,
     groups: HashMap<GroupId, Option<GroupState>>,
     roles: HashMap<(GroupId, Address), Option<Role>>,
+    channels: HashMap<ChannelId, Option<Channel>>,
 }
 
 /// Cached, event-invalidated answers about identities and groups.
@@ -158,6 +161,35 @@ impl ChainView {
         }))
     }
 
+    /// Escrow channel `id` (`None` if there is none, or no escrow contract
+    /// is configured).
+    pub async fn channel(&self, id: ChannelId) -> Result<Option<Channel>, ViewError> {
+        let Some(contract) = self.contracts.escrow else {
+            return Ok(None);
+        };
+        let generation = {
+            let cache = self.cache.read().await;
+            if let Some(cached) = cache.channels.get(&id) {
+                return Ok(*cached);
+            }
+            cache.generation
+        };
+        let channel: Option<Channel> = self
+            .chain
+            .query(&self.origin, contract, &escrow::channel(id))
+            .await?;
+        let mut cache = self.cache.write().await;
+        if cache.generation == generation {
+            cache.channels.insert(id, channel);
+        }
+        Ok(channel)
+    }
+
+    /// The genesis hash of the chain (the voucher domain).
+    pub fn genesis_hash(&self) -> [u8; 32] {
+        self.chain.genesis_hash()
+    }
+
     /// The number of the last finalized block whose events the view has
     /// applied: decisions made now reflect every change up to it.
     pub fn applied_through(&self) -> u64 {
@@ -243,12 +275,15 @@ impl ChainView {
         cache.identities.clear();
         cache.groups.clear();
         cache.roles.clear();
+        cache.channels.clear();
     }
 
     /// Updates the cache for one contract event. Every identity event's
     /// first field is the address it concerns and every groups event's first
     /// field is the group id (a layout the contracts keep on purpose), so
     /// the view drops what the event may have changed and asks again later.
+    /// Any escrow event drops every cached channel (tips, its most common
+    /// event, concern no channel; the rest are rare).
     pub async fn apply(&self, event: &ContractEvent) {
         let mut data = &event.data[..];
         let mut cache = self.cache.write().await;
@@ -263,6 +298,8 @@ impl ChainView {
             let group = GroupId(group);
             cache.groups.remove(&group);
             cache.roles.retain(|(cached, _), _| *cached != group);
+        } else if Some(event.contract) == self.contracts.escrow {
+            cache.channels.clear();
         }
     }
 }

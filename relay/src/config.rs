@@ -79,7 +79,7 @@ pub struct RelayConfig {
     pub suri: String,
 
     /// A deployment file (`inkpost deploy` writes it) giving the identity,
-    /// groups and anchors contracts; the three flags below override it.
+    /// groups, anchors and escrow contracts; the flags below override it.
     #[arg(long, env = "INKPOST_RELAY_DEPLOYMENT")]
     pub deployment: Option<PathBuf>,
 
@@ -94,6 +94,24 @@ pub struct RelayConfig {
     /// Address of the anchors contract.
     #[arg(long, env = "INKPOST_RELAY_ANCHORS_CONTRACT")]
     pub anchors_contract: Address,
+
+    /// Address of the escrow contract (needed with `--postage-price`).
+    #[arg(long, env = "INKPOST_RELAY_ESCROW_CONTRACT")]
+    pub escrow_contract: Option<Address>,
+
+    /// Charge this much (native units) for every stored message: submits
+    /// must then carry a voucher of an escrow channel paying the relay's
+    /// account. Unset: messages are free.
+    #[arg(long, env = "INKPOST_RELAY_POSTAGE_PRICE")]
+    pub postage_price: Option<u128>,
+
+    /// How often to claim the postage vouchers received, in seconds.
+    #[arg(
+        long,
+        env = "INKPOST_RELAY_POSTAGE_CLAIM_INTERVAL_SECS",
+        default_value_t = 60
+    )]
+    pub postage_claim_interval_secs: u64,
 
     /// Anchor batches from this instance (enable on exactly one instance of
     /// a deployment sharing a PostgreSQL database).
@@ -133,10 +151,11 @@ pub struct RelayConfig {
     #[arg(long, env = "INKPOST_RELAY_MAX_CLOCK_SKEW_SECS", default_value_t = 120)]
     pub max_clock_skew_secs: u64,
 
-    /// Delete anchored envelopes older than this many days (keep forever if
-    /// unset). Envelopes whose batch is not anchored are never deleted.
+    /// Delete anchored envelopes older than this many days (fractions too:
+    /// 0.5 is 12 hours; keep forever if unset). Envelopes whose batch is not
+    /// anchored are never deleted.
     #[arg(long, env = "INKPOST_RELAY_RETENTION_DAYS")]
-    pub retention_days: Option<u32>,
+    pub retention_days: Option<f64>,
 }
 
 impl RelayConfig {
@@ -168,6 +187,7 @@ impl RelayConfig {
                 ("identity_contract", deployment.identity),
                 ("groups_contract", deployment.groups),
                 ("anchors_contract", deployment.anchors),
+                ("escrow_contract", deployment.escrow),
             ] {
                 if !given(key) {
                     merged.push(format!("--{}={address}", key.replace('_', "-")));
@@ -237,11 +257,29 @@ impl RelayConfig {
                 return invalid(setting, "must be a positive number");
             }
         }
-        if self.retention_days == Some(0) {
+        if self
+            .retention_days
+            .is_some_and(|days| !(days.is_finite() && days > 0.0 && days < 1e6))
+        {
             return invalid(
                 "retention-days",
-                "must be at least 1 (or unset to keep forever)",
+                "must be a positive number of days (or unset to keep forever)",
             );
+        }
+        if self.postage_price == Some(0) {
+            return invalid(
+                "postage-price",
+                "must be above zero (or unset for free messages)",
+            );
+        }
+        if self.postage_price.is_some() && self.escrow_contract.is_none() {
+            return invalid(
+                "escrow-contract",
+                "postage needs the escrow contract (--escrow-contract or --deployment)",
+            );
+        }
+        if self.postage_claim_interval_secs == 0 {
+            return invalid("postage-claim-interval-secs", "must be at least 1");
         }
         Ok(())
     }
@@ -249,6 +287,12 @@ impl RelayConfig {
     /// The relay's identity.
     pub fn identity(&self) -> Identity {
         Identity::from_suri(&self.suri).unwrap_or_else(|_| unreachable!("validated at load"))
+    }
+
+    /// How long envelopes are kept once anchored, if not forever.
+    pub fn retention(&self) -> Option<Duration> {
+        self.retention_days
+            .map(|days| Duration::from_secs_f64(days * 86_400.0))
     }
 
     /// The batching interval.
@@ -366,6 +410,13 @@ mod tests {
             ("--database-url=mysql://x", "database-url"),
             ("--rate-per-ip=-1", "rate-per-ip"),
             ("--retention-days=0", "retention-days"),
+            ("--retention-days=-1", "retention-days"),
+            ("--postage-price=0", "postage-price"),
+            ("--postage-price=5", "escrow-contract"),
+            (
+                "--postage-claim-interval-secs=0",
+                "postage-claim-interval-secs",
+            ),
             ("--suri=not a key", "suri"),
         ] {
             match RelayConfig::load_from(args(&[flag])) {
@@ -410,6 +461,7 @@ mod tests {
             ),
             (deployment.identity, deployment.groups, deployment.anchors)
         );
+        assert_eq!(config.escrow_contract, Some(deployment.escrow));
         let config = RelayConfig::load_from(owned(&["--groups-contract", CONTRACT])).unwrap();
         assert_eq!(config.groups_contract.to_string(), CONTRACT);
         assert_eq!(config.identity_contract, deployment.identity);

@@ -5,17 +5,16 @@
 //! depending only on the ones before it:
 //!
 //! `inkpost-sdk` ← [`store`] (sqlx: SQLite, PostgreSQL) ← [`chain_view`]
-//! (identities and groups, cached, invalidated by finalized events) and
-//! [`anchor`] (batching and anchoring) ← HTTP API ← the binary.
-//!
-//! Status: storage, chain view, anchoring, configuration and the HTTP API
-//! (submit, read, proofs, batches, health) and the binary ([`server`]) are
-//! here; the live stream, rate limits, metrics and postage are next.
+//! (identities, groups and escrow channels, cached, invalidated by
+//! finalized events), [`anchor`] (batching and anchoring) and [`claim`]
+//! (redeeming postage vouchers) ← [`api`] (HTTP API v1) ← [`server`] and
+//! the binary.
 #![warn(missing_docs)]
 
 pub mod anchor;
 pub mod api;
 pub mod chain_view;
+pub mod claim;
 pub mod clock;
 pub mod config;
 pub mod metrics;

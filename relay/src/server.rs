@@ -1,7 +1,8 @@
 //! Runs a whole relay from its configuration: the database, the chain view
-//! following finalized blocks, the anchoring worker, housekeeping, and the
-//! HTTP API, until shutdown. On shutdown the API finishes in-flight requests
-//! first, then the anchoring worker flushes what was accepted.
+//! following finalized blocks, the anchoring worker, the postage claimer,
+//! housekeeping, and the HTTP API, until shutdown. On shutdown the API
+//! finishes in-flight requests first, then the anchoring worker flushes
+//! what was accepted and the claimer claims what was paid.
 
 use std::future::Future;
 use std::time::Duration;
@@ -11,8 +12,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::anchor::{AnchorSettings, Anchorer};
+use crate::api::postage::Postage;
 use crate::api::{AppState, Limits, app};
 use crate::chain_view::{ChainView, Contracts};
+use crate::claim::Claimer;
 use crate::clock::now_ms;
 use crate::config::RelayConfig;
 use crate::store::{Store, StoreError};
@@ -52,7 +55,8 @@ pub enum ServerError {
 /// How long to wait before following the chain again after the
 /// subscription broke.
 const FOLLOW_RETRY: Duration = Duration::from_secs(2);
-/// How often expired nonces and, with retention, old envelopes are pruned.
+/// How often expired nonces and, with retention, old envelopes are pruned
+/// (more often with a retention period shorter than four times this).
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 
 /// Binds the listen address and runs the relay until `shutdown` resolves.
@@ -102,6 +106,7 @@ pub async fn serve(
         Contracts {
             identity: config.identity_contract,
             groups: config.groups_contract,
+            escrow: config.escrow_contract,
         },
         identity.account_id(),
     );
@@ -142,6 +147,26 @@ pub async fn serve(
         tokio::spawn(anchorer.run(stop_rx.clone()))
     });
 
+    let postage = match (config.postage_price, config.escrow_contract) {
+        (Some(price), Some(escrow)) => Some(Postage {
+            price,
+            escrow,
+            payee: identity.address(),
+            domain: chain.genesis_hash(),
+        }),
+        _ => None,
+    };
+    let claimer = postage.map(|postage| {
+        let claimer = Claimer::new(
+            store.clone(),
+            chain.clone(),
+            Sr25519Signer::new(identity.clone()),
+            postage.escrow,
+        );
+        let interval = Duration::from_secs(config.postage_claim_interval_secs);
+        tokio::spawn(claimer.run(interval, stop_rx.clone()))
+    });
+
     let limits = Limits {
         max_envelope_bytes: config.max_envelope_bytes,
         max_clock_skew_ms: config.max_clock_skew_secs.saturating_mul(1000),
@@ -150,7 +175,11 @@ pub async fn serve(
         rate_burst: config.rate_burst,
         ..Limits::default()
     };
-    let state = AppState::new(store, view, identity, limits);
+    let mut state = AppState::new(store, view, identity, limits);
+    if let Some(postage) = postage {
+        tracing::info!(price = %postage.price, escrow = %postage.escrow, "charging postage");
+        state = state.with_postage(postage);
+    }
     tracing::info!(
         listen = %listener.local_addr().map_err(ServerError::Serve)?,
         database = %config.database_url,
@@ -170,6 +199,9 @@ pub async fn serve(
     if let Some(anchorer) = anchorer {
         let _ = anchorer.await;
     }
+    if let Some(claimer) = claimer {
+        let _ = claimer.await;
+    }
     // Only now may another relay take over anchoring.
     if let Some(lease) = lease
         && let Err(error) = lease.release().await
@@ -184,7 +216,10 @@ pub async fn serve(
 
 /// Prunes expired nonces and, with a retention period, old anchored envelopes.
 async fn housekeeping(store: Store, config: RelayConfig, mut stop: watch::Receiver<bool>) {
-    let mut ticker = tokio::time::interval(HOUSEKEEPING_EVERY);
+    let every = config.retention().map_or(HOUSEKEEPING_EVERY, |retention| {
+        (retention / 4).clamp(Duration::from_millis(100), HOUSEKEEPING_EVERY)
+    });
+    let mut ticker = tokio::time::interval(every);
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -194,8 +229,8 @@ async fn housekeeping(store: Store, config: RelayConfig, mut stop: watch::Receiv
         if let Err(error) = store.prune_nonces(now).await {
             tracing::warn!(%error, "pruning nonces failed");
         }
-        if let Some(days) = config.retention_days {
-            let cutoff = now.saturating_sub(u64::from(days) * 86_400_000);
+        if let Some(retention) = config.retention() {
+            let cutoff = now.saturating_sub(retention.as_millis() as u64);
             match store.prune_envelopes(cutoff).await {
                 Ok(0) => {}
                 Ok(pruned) => tracing::info!(pruned, "pruned anchored envelopes past retention"),

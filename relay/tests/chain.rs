@@ -1,8 +1,9 @@
 //! The relay against a real ink-node with the four contracts deployed, on
 //! SQLite and on PostgreSQL: access decisions follow on-chain identities
 //! and group roles, a removal on chain reaches the relay's decisions once
-//! its block is finalized, and anchoring yields proofs that verify against
-//! the root read back from the anchors contract.
+//! its block is finalized, anchoring yields proofs that verify against
+//! the root read back from the anchors contract, and a relay charging
+//! postage takes only vouchers that pay and claims them on chain.
 // Helpers outside #[test] functions unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
@@ -16,19 +17,24 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use http_body_util::BodyExt;
 use inkpost_relay::anchor::{AnchorSettings, Anchorer};
 use inkpost_relay::api::envelopes::{EnvelopePage, EnvelopeView, ProofView, SubmitResponse};
+use inkpost_relay::api::postage::Postage;
 use inkpost_relay::api::{AppState, ErrorBody, Limits, app};
 use inkpost_relay::chain_view::{ChainView, Contracts};
+use inkpost_relay::claim::{ClaimPass, Claimer};
 use inkpost_relay::clock::now_ms;
 use inkpost_relay::store::Store;
 use inkpost_sdk::auth::RequestAuth;
-use inkpost_sdk::contracts::{Anchor, anchors, groups};
+use inkpost_sdk::contracts::{Anchor, Channel, anchors, escrow, groups};
 use inkpost_sdk::envelope::Envelope;
-use inkpost_sdk::ids::{ConversationId, DirectId, GroupId, MessageId};
+use inkpost_sdk::ids::{Address, ChannelId, ConversationId, DirectId, GroupId, MessageId};
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::merkle::Proof;
+use inkpost_sdk::relay_api::{POSTAGE_HEADER, PostageAccount, PostageTerms, postage_header};
+use inkpost_sdk::voucher::{SignedVoucher, Voucher};
 use inkpost_tests::db::{Kind, TestDatabase};
+use inkpost_tests::deploy::TOKEN;
 use inkpost_tests::within;
-use inkpost_tests::world::{call_ok, epoch_of, message, signer, world};
+use inkpost_tests::world::{World, call_ok, epoch_of, message, signer, world};
 use tower::ServiceExt;
 
 async fn request(
@@ -38,14 +44,28 @@ async fn request(
     path: &str,
     body: Vec<u8>,
 ) -> (StatusCode, Vec<u8>) {
+    request_with(router, who, method, path, body, None).await
+}
+
+/// A signed request, with a postage header if given.
+async fn request_with(
+    router: &Router,
+    who: &str,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+    postage: Option<String>,
+) -> (StatusCode, Vec<u8>) {
     let identity = Identity::from_suri(who).unwrap();
     let auth = RequestAuth::sign(&identity, method, path, &body, now_ms());
-    let request = Request::builder()
+    let mut request = Request::builder()
         .method(method)
         .uri(path)
-        .header(header::AUTHORIZATION, auth.to_header())
-        .body(Body::from(body))
-        .unwrap();
+        .header(header::AUTHORIZATION, auth.to_header());
+    if let Some(postage) = postage {
+        request = request.header(POSTAGE_HEADER, postage);
+    }
+    let request = request.body(Body::from(body)).unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     (
@@ -142,6 +162,7 @@ async fn run(kind: Kind) {
         Contracts {
             identity: world.deployment.identity,
             groups: world.deployment.groups,
+            escrow: Some(world.deployment.escrow),
         },
         world.relay.identity().account_id(),
     );
@@ -415,8 +436,243 @@ async fn run(kind: Kind) {
             "missing `{line}` in\n{text}"
         );
     }
+
+    postage(&world, &store, &view).await;
     let _ = stop_following.send(true);
     follower.await.unwrap();
+}
+
+const PRICE: u128 = TOKEN / 1_000;
+
+/// Opens a channel from `payer` to `payee` holding `deposit`.
+async fn open_channel(world: &World, payer: &str, payee: Address, deposit: u128) -> ChannelId {
+    let now = world.chain.best_number().await.unwrap() as u32;
+    let key = Identity::from_suri(payer).unwrap().account_id();
+    let opened = call_ok(
+        &world.chain,
+        &signer(payer),
+        world.deployment.escrow,
+        deposit,
+        escrow::open(&payee, &key, now + 10_000),
+    )
+    .await;
+    ChannelId(u64::from_le_bytes(opened[2..10].try_into().unwrap()))
+}
+
+async fn channel_on_chain(world: &World, channel: ChannelId) -> Channel {
+    let me = world.relay.identity().account_id();
+    let state: Option<Channel> = world
+        .chain
+        .query(&me, world.deployment.escrow, &escrow::channel(channel))
+        .await
+        .unwrap();
+    state.unwrap()
+}
+
+/// A relay charging postage: every way a voucher can fail to pay is
+/// refused with 402 and stores nothing; a paying voucher pays once; the
+/// claimer redeems the best voucher on chain; a channel that starts
+/// closing on chain stops being accepted.
+async fn postage(world: &World, store: &Store, view: &ChainView) {
+    let relay = world.relay.identity().address();
+    let terms = Postage {
+        price: PRICE,
+        escrow: world.deployment.escrow,
+        payee: relay,
+        domain: world.chain.genesis_hash(),
+    };
+    let router = app(AppState::new(
+        store.clone(),
+        view.clone(),
+        world.relay.identity().clone(),
+        Limits::default(),
+    )
+    .with_postage(terms));
+    let (status, body) = request(&router, "//Dave", "GET", "/v1/postage", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let published: PostageTerms = serde_json::from_slice(&body).unwrap();
+    assert_eq!((published.price, published.payee), (PRICE, relay));
+
+    let deposit = 10 * PRICE;
+    let alices = open_channel(world, "//Alice", relay, deposit).await;
+    let to_bob = open_channel(
+        world,
+        "//Alice",
+        signer("//Bob").identity().address(),
+        deposit,
+    )
+    .await;
+    let bobs = open_channel(world, "//Bob", relay, deposit).await;
+    let voucher = |who: &str, channel, cumulative| {
+        Voucher {
+            domain: world.chain.genesis_hash(),
+            contract: world.deployment.escrow,
+            channel,
+            cumulative,
+        }
+        .sign(&Identity::from_suri(who).unwrap())
+    };
+    let [alice, bob] =
+        ["//Alice", "//Bob"].map(|uri| Identity::from_suri(uri).unwrap().account_id());
+    let direct = ConversationId::Direct(DirectId::between(&alice, &bob));
+    let send = |n: u8, postage: Option<SignedVoucher>| {
+        let envelope = message("//Alice", direct, 0, &["//Bob"], n);
+        let router = router.clone();
+        async move {
+            let header = postage.as_ref().map(postage_header);
+            request_with(
+                &router,
+                "//Alice",
+                "POST",
+                "/v1/envelopes",
+                envelope.to_bytes(),
+                header,
+            )
+            .await
+        }
+    };
+    let stored_before = store.stats().await.unwrap().envelopes;
+
+    // Every voucher that does not pay is refused, and nothing is stored
+    let mut other_chain = voucher("//Alice", alices, PRICE);
+    other_chain.voucher.domain = [7; 32];
+    let mut other_escrow = voucher("//Alice", alices, PRICE);
+    other_escrow.voucher.contract = world.deployment.groups;
+    let other_escrow = other_escrow
+        .voucher
+        .sign(&Identity::from_suri("//Alice").unwrap());
+    for (what, postage) in [
+        ("no voucher", None),
+        (
+            "signed by another key",
+            Some(voucher("//Bob", alices, PRICE)),
+        ),
+        (
+            "another chain",
+            Some(
+                other_chain
+                    .voucher
+                    .sign(&Identity::from_suri("//Alice").unwrap()),
+            ),
+        ),
+        ("another escrow contract", Some(other_escrow)),
+        (
+            "a channel paying someone else",
+            Some(voucher("//Alice", to_bob, PRICE)),
+        ),
+        (
+            "someone else's channel",
+            Some(voucher("//Bob", bobs, PRICE)),
+        ),
+        (
+            "no such channel",
+            Some(voucher("//Alice", ChannelId(9_999), PRICE)),
+        ),
+        (
+            "more than the deposit",
+            Some(voucher("//Alice", alices, deposit + 1)),
+        ),
+        (
+            "less than the price",
+            Some(voucher("//Alice", alices, PRICE - 1)),
+        ),
+    ] {
+        let (status, body) = send(31, postage).await;
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (StatusCode::PAYMENT_REQUIRED, "postage_required"),
+            "{what}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let identity = Identity::from_suri("//Alice").unwrap();
+    let envelope = message("//Alice", direct, 0, &["//Bob"], 31).to_bytes();
+    let auth = RequestAuth::sign(&identity, "POST", "/v1/envelopes", &envelope, now_ms());
+    let garbled = Request::post("/v1/envelopes")
+        .header(header::AUTHORIZATION, auth.to_header())
+        .header(POSTAGE_HEADER, "not a voucher")
+        .body(Body::from(envelope))
+        .unwrap();
+    let response = router.clone().oneshot(garbled).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(store.stats().await.unwrap().envelopes, stored_before);
+
+    // A voucher for the price pays for one message; a retry, with or
+    // without it, is answered with the original receipt and not charged
+    let (status, _) = send(31, Some(voucher("//Alice", alices, PRICE))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    for retry in [Some(voucher("//Alice", alices, PRICE)), None] {
+        let (status, body) = send(31, retry).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        assert!(
+            serde_json::from_slice::<SubmitResponse>(&body)
+                .unwrap()
+                .duplicate
+        );
+    }
+    // The same voucher does not pay for a second message; a higher one does
+    let answer = send(32, Some(voucher("//Alice", alices, PRICE))).await;
+    expect(answer, StatusCode::PAYMENT_REQUIRED, "postage_required");
+    let (status, _) = send(32, Some(voucher("//Alice", alices, 2 * PRICE))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(store.stats().await.unwrap().envelopes, stored_before + 2);
+
+    // Alice sees what her channel paid for; Bob may not
+    let account_path = format!("/v1/postage/channels/{}", alices.0);
+    let (status, body) = request(&router, "//Alice", "GET", &account_path, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let account: PostageAccount = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (
+            account.messages,
+            account.cumulative,
+            account.claimed,
+            account.next_cumulative
+        ),
+        (2, 2 * PRICE, 0, 3 * PRICE)
+    );
+    let answer = request(&router, "//Bob", "GET", &account_path, Vec::new()).await;
+    expect(answer, StatusCode::FORBIDDEN, "forbidden");
+
+    // The claimer redeems the best voucher on chain, once
+    let claimer = Claimer::new(
+        store.clone(),
+        world.chain.clone(),
+        world.relay.clone(),
+        world.deployment.escrow,
+    );
+    let pass = within(120, "claim postage", claimer.tick()).await.unwrap();
+    assert_eq!((pass.claims, pass.received), (1, 2 * PRICE));
+    assert_eq!(channel_on_chain(world, alices).await.paid, 2 * PRICE);
+    let pass = within(60, "claim nothing new", claimer.tick())
+        .await
+        .unwrap();
+    assert_eq!(pass, ClaimPass::default());
+    assert_eq!(
+        store.postage(alices).await.unwrap().unwrap().claimed,
+        2 * PRICE
+    );
+
+    // When Alice starts closing the channel on chain, the relay stops
+    // accepting its vouchers once that block is final
+    call_ok(
+        &world.chain,
+        &signer("//Alice"),
+        world.deployment.escrow,
+        0,
+        escrow::start_close(alices),
+    )
+    .await;
+    let closed_in = world.chain.finalized_number().await.unwrap();
+    within(30, "the relay applies the closing", async {
+        while view.applied_through() < closed_in {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let answer = send(33, Some(voucher("//Alice", alices, 3 * PRICE))).await;
+    expect(answer, StatusCode::PAYMENT_REQUIRED, "postage_required");
+    assert_eq!(store.stats().await.unwrap().envelopes, stored_before + 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -52,6 +52,7 @@ async fn relay_with(kind: Kind, chain: &Chain, limits: Limits) -> Relay {
     let contracts = Contracts {
         identity: Address([1; 20]),
         groups: Address([2; 20]),
+        escrow: None,
     };
     let view = ChainView::new(chain.clone(), contracts, relay.account_id());
     Relay {
@@ -291,6 +292,9 @@ async fn service_routes_answer(relay: &Relay) {
         .body(Body::empty())
         .unwrap();
     expect_error(relay, request, StatusCode::BAD_REQUEST, "bad_request").await;
+    // A relay without a price charges no postage.
+    let request = Request::get("/v1/postage").body(Body::empty()).unwrap();
+    expect_error(relay, request, StatusCode::NOT_FOUND, "not_found").await;
 
     // The OpenAPI document names every route and every error code.
     let request = Request::get("/openapi.yaml").body(Body::empty()).unwrap();
@@ -304,6 +308,8 @@ async fn service_routes_answer(relay: &Relay) {
         "/v1/conversations/{conversation}/envelopes:",
         "/v1/conversations/{conversation}/stream:",
         "/v1/batches:",
+        "/v1/postage:",
+        "/v1/postage/channels/{channel}:",
         "/health:",
         "/ready:",
         "/metrics:",
@@ -318,6 +324,7 @@ async fn service_routes_answer(relay: &Relay) {
         "replayed_nonce",
         "forbidden",
         "stale_epoch",
+        "postage_required",
         "not_found",
         "rate_limited",
         "unavailable",

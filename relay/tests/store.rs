@@ -6,9 +6,12 @@
 use std::collections::HashSet;
 
 use inkpost_relay::store::{
-    AnchoredAt, Insert, NewEnvelope, ProofState, Store, StoreError, StoredEnvelope,
+    AnchoredAt, Insert, NewEnvelope, PostageCharge, ProofState, Store, StoreError, StoredEnvelope,
+    Unpaid,
 };
-use inkpost_sdk::ids::{AccountId, BatchSeq, ClientMsgId, ConversationId, GroupId, MessageId};
+use inkpost_sdk::ids::{
+    AccountId, Address, BatchSeq, ChannelId, ClientMsgId, ConversationId, GroupId, MessageId,
+};
 use inkpost_sdk::merkle::{MerkleTree, Proof};
 use inkpost_tests::db::{Kind, TestDatabase};
 
@@ -34,6 +37,7 @@ on_both!(
     proofs_are_pending_until_the_batch_is_anchored,
     a_nonce_is_accepted_once,
     pruning_never_deletes_unanchored_envelopes,
+    postage_pays_for_each_message_once,
 );
 
 async fn open(kind: Kind) -> (TestDatabase, Store) {
@@ -61,13 +65,14 @@ fn envelope(conversation: ConversationId, sender: u8, n: u32) -> NewEnvelope {
         epoch: 1,
         body,
         received_at_ms: 1_000 + u64::from(n),
+        postage: None,
     }
 }
 
 async fn store_new(store: &Store, new: NewEnvelope) -> StoredEnvelope {
     match store.insert(new).await.expect("insert") {
         Insert::Stored(envelope) => envelope,
-        Insert::Duplicate(envelope) => panic!("unexpected duplicate of {}", envelope.id),
+        other => panic!("not stored: {other:?}"),
     }
 }
 
@@ -145,6 +150,7 @@ async fn concurrent_retries_store_once(kind: Kind) {
                 envelope
             }
             Insert::Duplicate(envelope) => envelope,
+            unpaid => panic!("{unpaid:?} without postage"),
         };
         seqs.insert(envelope.seq);
     }
@@ -273,6 +279,101 @@ async fn pruning_never_deletes_unanchored_envelopes(kind: Kind) {
         store.envelope(&unanchored.id).await.unwrap(),
         Some(unanchored)
     );
+}
+
+const PRICE: u128 = 1_000_000_000;
+
+/// Envelope `n` of sender 1 paying with a voucher of `cumulative` on channel 7.
+fn paid(n: u32, cumulative: u128) -> NewEnvelope {
+    NewEnvelope {
+        postage: Some(PostageCharge {
+            channel: ChannelId(7),
+            payer: AccountId([1; 32]),
+            payee: Address([9; 20]),
+            cumulative,
+            signature: [cumulative as u8; 64],
+            price: PRICE,
+        }),
+        ..envelope(group(1), 1, n)
+    }
+}
+
+async fn postage_pays_for_each_message_once(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let unpaid = |required| {
+        Insert::Unpaid(Unpaid {
+            channel: ChannelId(7),
+            required,
+        })
+    };
+    // The first message costs the price
+    assert_eq!(
+        store.insert(paid(1, PRICE - 1)).await.unwrap(),
+        unpaid(PRICE)
+    );
+    let first = store_new(&store, paid(1, PRICE)).await;
+    // Its voucher again does not pay for a second; a refusal stores nothing
+    assert_eq!(
+        store.insert(paid(2, PRICE)).await.unwrap(),
+        unpaid(2 * PRICE)
+    );
+    assert_eq!(store.stats().await.unwrap().envelopes, 1);
+    // A retry is not charged again
+    assert_eq!(
+        store.insert(paid(1, 2 * PRICE)).await.unwrap(),
+        Insert::Duplicate(first)
+    );
+    let record = store.postage(ChannelId(7)).await.unwrap().unwrap();
+    assert_eq!((record.messages, record.cumulative), (1, PRICE));
+
+    // Four messages race with a voucher that covers only one more: one wins
+    let tasks: Vec<_> = (10..14)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move { store.insert(paid(n, 2 * PRICE)).await })
+        })
+        .collect();
+    let mut stored = 0;
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            Insert::Stored(_) => stored += 1,
+            refused => assert_eq!(refused, unpaid(3 * PRICE)),
+        }
+    }
+    assert_eq!(stored, 1);
+    // A larger voucher prepays: the best one held covers later messages
+    store_new(&store, paid(20, 10 * PRICE)).await;
+    store_new(&store, paid(21, PRICE)).await;
+    let record = store.postage(ChannelId(7)).await.unwrap().unwrap();
+    assert_eq!(
+        (record.messages, record.cumulative, record.signature),
+        (4, 10 * PRICE, [(10 * PRICE) as u8; 64])
+    );
+    assert_eq!(store.stats().await.unwrap().envelopes, 4);
+
+    // The claimer's view: unclaimed until the chain says it was paid
+    let payee = Address([9; 20]);
+    assert_eq!(store.unclaimed_postage(&payee).await.unwrap(), vec![record]);
+    assert!(
+        store
+            .unclaimed_postage(&Address([8; 20]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .set_postage_claimed(ChannelId(7), 10 * PRICE, None)
+        .await
+        .unwrap();
+    assert!(store.unclaimed_postage(&payee).await.unwrap().is_empty());
+    store_new(&store, paid(22, 11 * PRICE)).await;
+    assert_eq!(store.unclaimed_postage(&payee).await.unwrap().len(), 1);
+    // A settled channel is not claimed from again
+    store
+        .set_postage_claimed(ChannelId(7), 10 * PRICE, Some(5))
+        .await
+        .unwrap();
+    assert!(store.unclaimed_postage(&payee).await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

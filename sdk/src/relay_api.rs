@@ -7,9 +7,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::{Envelope, EnvelopeError};
-use crate::ids::{AccountId, BatchSeq, ConversationId, MessageId};
+use crate::ids::{AccountId, Address, BatchSeq, ChannelId, ConversationId, MessageId};
 use crate::merkle::{MerkleError, Proof};
 use crate::receipt::Receipt;
+use crate::voucher::{SignedVoucher, decimal_u128};
 
 /// The answer to a submit: the relay's signed receipt.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,6 +154,59 @@ pub struct Readiness {
     pub database: bool,
     /// The relay follows finalized blocks (writes can be authorized).
     pub chain: bool,
+}
+
+/// The header that carries postage on a submit to a relay that charges it:
+/// base64 of the SCALE-encoded [`SignedVoucher`]. (Not covered by the
+/// request signature, and need not be: the voucher is the payer's own
+/// signed promise, and the relay counts what it pays for.)
+pub const POSTAGE_HEADER: &str = "inkpost-postage";
+
+/// A voucher as the value of [`POSTAGE_HEADER`].
+pub fn postage_header(voucher: &SignedVoucher) -> String {
+    use parity_scale_codec::Encode;
+    BASE64.encode(voucher.encode())
+}
+
+/// The voucher in a [`POSTAGE_HEADER`] value, if it is one.
+pub fn parse_postage_header(value: &str) -> Option<SignedVoucher> {
+    use parity_scale_codec::DecodeAll;
+    let bytes = BASE64.decode(value.trim()).ok()?;
+    SignedVoucher::decode_all(&mut &bytes[..]).ok()
+}
+
+/// What `GET /v1/postage` answers: a relay's price per stored message and
+/// where to pay it (a channel of `escrow` to `payee`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostageTerms {
+    /// Native units per stored message (a decimal string).
+    #[serde(with = "decimal_u128")]
+    pub price: u128,
+    /// The escrow contract whose channels pay it.
+    pub escrow: Address,
+    /// The relay's account, the payee of those channels.
+    pub payee: Address,
+    /// The voucher domain (the chain's genesis hash), 0x hex.
+    pub domain: String,
+}
+
+/// What `GET /v1/postage/channels/{channel}` answers to the channel's
+/// payer: what the channel has paid for at this relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostageAccount {
+    /// The channel.
+    pub channel: ChannelId,
+    /// Messages stored with postage from this channel.
+    pub messages: u64,
+    /// The highest voucher received (cumulative, native units).
+    #[serde(with = "decimal_u128")]
+    pub cumulative: u128,
+    /// How much of it the relay has claimed on chain.
+    #[serde(with = "decimal_u128")]
+    pub claimed: u128,
+    /// The least cumulative amount a voucher for the next message needs.
+    #[serde(with = "decimal_u128")]
+    pub next_cumulative: u128,
 }
 
 /// `0x` + 64 hex digits as 32 bytes.

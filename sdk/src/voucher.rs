@@ -92,7 +92,9 @@ impl SignedVoucher {
     }
 }
 
-mod decimal_u128 {
+/// Serde of a u128 as a decimal string (JavaScript numbers cannot hold
+/// every u128).
+pub(crate) mod decimal_u128 {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {

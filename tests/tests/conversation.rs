@@ -42,36 +42,35 @@ struct Relay {
 
 impl Relay {
     /// Starts a relay of `deployment` as `suri` on `database_url` (200 ms
-    /// batches) and waits until it is ready.
+    /// batches, more settings in `extra`) and waits until it is ready.
     async fn start(
         node: &TestNode,
         deployment: &std::path::Path,
         database_url: &str,
         suri: &str,
         anchoring: bool,
+        extra: &[&str],
     ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let config = RelayConfig::load_from(
-            [
-                "inkpost-relay",
-                "--suri",
-                suri,
-                "--deployment",
-                deployment.to_str().unwrap(),
-                "--node-url",
-                node.url(),
-                "--database-url",
-                database_url,
-                "--batch-interval-ms",
-                "200",
-                "--anchoring",
-                &anchoring.to_string(),
-            ]
-            .map(String::from)
-            .to_vec(),
-        )
-        .unwrap();
+        let anchoring = anchoring.to_string();
+        let mut args = vec![
+            "inkpost-relay",
+            "--suri",
+            suri,
+            "--deployment",
+            deployment.to_str().unwrap(),
+            "--node-url",
+            node.url(),
+            "--database-url",
+            database_url,
+            "--batch-interval-ms",
+            "200",
+            "--anchoring",
+            &anchoring,
+        ];
+        args.extend_from_slice(extra);
+        let config = RelayConfig::load_from(args.into_iter().map(String::from).collect()).unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             inkpost_relay::server::serve(config, listener, async {
@@ -115,8 +114,21 @@ impl System {
 
     /// Starts this system's relay on SQLite, anchoring as //Ferdie.
     async fn start_relay(&mut self) {
+        self.start_relay_with(true, &[]).await;
+    }
+
+    /// Starts this system's relay on SQLite as //Ferdie, with more settings.
+    async fn start_relay_with(&mut self, anchoring: bool, extra: &[&str]) {
         let database = format!("sqlite://{}", self.database().display());
-        let relay = Relay::start(&self.node, &self.deployment(), &database, "//Ferdie", true).await;
+        let relay = Relay::start(
+            &self.node,
+            &self.deployment(),
+            &database,
+            "//Ferdie",
+            anchoring,
+            extra,
+        )
+        .await;
         self.relay_url = relay.url.clone();
         self.relay = Some(relay);
     }
@@ -640,6 +652,7 @@ async fn two_relays_sharing_postgres_serve_one_conversation() {
         &database.url,
         "//Ferdie",
         true,
+        &[],
     )
     .await;
     let serving = Relay::start(
@@ -648,6 +661,7 @@ async fn two_relays_sharing_postgres_serve_one_conversation() {
         &database.url,
         "//Eve",
         false,
+        &[],
     )
     .await;
     for (who, handle) in [("//Alice", "alice"), ("//Bob", "bob")] {
@@ -784,5 +798,104 @@ async fn the_node_restarts_in_the_middle_of_anchoring() {
         .await
         .unwrap();
     assert_eq!(latest, batches.len() as u64);
+    system.stop().await;
+}
+
+/// Postage and retention through the CLI. A relay charging postage refuses
+/// an unpaid message (exit 6, saying how to pay); `send --postage` pays
+/// from a channel to the relay's account, and the relay claims what was
+/// paid on chain by itself. Then the same database under a relay keeping
+/// messages for 0.0001 days (8.6 s) that does not anchor: the old,
+/// anchored messages are pruned, the new one, never anchored, is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postage_and_retention_through_the_cli() {
+    const PRICE: u128 = inkpost_tests::deploy::TOKEN / 1_000;
+    let mut system = System::deployed("postage").await;
+    let price = PRICE.to_string();
+    system
+        .start_relay_with(
+            true,
+            &[
+                "--postage-price",
+                &price,
+                "--postage-claim-interval-secs",
+                "1",
+            ],
+        )
+        .await;
+    for (who, handle) in [("//Alice", "alice"), ("//Bob", "bob")] {
+        system.ok(who, &["id", "register", handle]).await;
+    }
+    let unpaid = system
+        .cli("//Alice", &["send", "--to", "bob", "for free?"])
+        .await
+        .unwrap_err();
+    assert_eq!(unpaid.exit_code(), 6, "{unpaid}");
+    assert!(unpaid.to_string().contains("--postage"), "{unpaid}");
+
+    let terms = RelayClient::new(&system.relay_url)
+        .postage_terms()
+        .await
+        .unwrap()
+        .expect("the relay charges postage");
+    assert_eq!(terms.price, PRICE);
+    let payee = terms.payee.to_string();
+    let opened = system
+        .json("//Alice", &["channel", "open", &payee, "--deposit", "0.01"])
+        .await;
+    let channel = opened["channel"].as_u64().unwrap().to_string();
+    let mut sent = Vec::new();
+    for (n, text) in [(1, "paid one"), (2, "paid two")] {
+        let paid = system
+            .json(
+                "//Alice",
+                &["send", "--to", "bob", "--postage", &channel, text],
+            )
+            .await;
+        assert_eq!(paid["postage"]["cumulative"], (n * PRICE).to_string());
+        sent.push(paid["receipt"]["message_id"].as_str().unwrap().to_owned());
+    }
+    let read = system.json("//Bob", &["read", "--with", "alice"]).await;
+    assert_eq!(texts(&read), owned(&["paid one", "paid two"]));
+    // The relay claims both messages' postage on chain by itself.
+    within(60, "the relay claims its postage", async {
+        loop {
+            let shown = system.json("//Alice", &["channel", "show", &channel]).await;
+            if shown["paid"] == (2 * PRICE).to_string() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    })
+    .await;
+    system.verified("//Bob", &sent[1], 60).await;
+
+    // The same database under a relay that keeps messages 8.6 s and does
+    // not anchor (so what it stores now is never anchored).
+    if let Some(relay) = system.relay.take() {
+        relay.stop().await;
+    }
+    system
+        .start_relay_with(false, &["--retention-days", "0.0001"])
+        .await;
+    system
+        .ok("//Alice", &["send", "--to", "bob", "never anchored"])
+        .await;
+    let sent_at = std::time::Instant::now();
+    within(60, "the anchored messages are pruned", async {
+        loop {
+            let read = system.json("//Bob", &["read", "--with", "alice"]).await;
+            if texts(&read) == owned(&["never anchored"]) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    })
+    .await;
+    // Past its own retention period, the unanchored message stays.
+    let retention = std::time::Duration::from_secs_f64(0.0001 * 86_400.0);
+    tokio::time::sleep((retention * 2).saturating_sub(sent_at.elapsed())).await;
+    let read = system.json("//Bob", &["read", "--with", "alice"]).await;
+    assert_eq!(texts(&read), owned(&["never anchored"]));
     system.stop().await;
 }

@@ -2,10 +2,10 @@
 
 use std::io::Write;
 
-use inkpost_sdk::ids::GroupId;
+use inkpost_sdk::ids::{ChannelId, GroupId};
 use serde_json::json;
 
-use super::{emit, parse_message_id};
+use super::{emit, parse_message_id, tokens};
 use crate::chat::{self, Body, Handles, ReadMessage, Target, conversation_of};
 use crate::context::Context;
 use crate::error::CliError;
@@ -41,6 +41,11 @@ pub struct SendOpts {
     pub target: TargetOpts,
     /// The message text.
     pub text: String,
+    /// Pay the relay's postage (if it charges any) from this escrow
+    /// channel: one you opened to the relay's payee address (`GET
+    /// /v1/postage` on the relay names it).
+    #[arg(long, value_name = "CHANNEL")]
+    pub postage: Option<u64>,
 }
 
 /// Options of `read`.
@@ -70,14 +75,24 @@ pub struct VerifyOpts {
 /// Runs `send`.
 pub async fn send(ctx: &Context, opts: SendOpts, out: &mut impl Write) -> Result<(), CliError> {
     let me = ctx.me()?;
-    let sent = chat::send(ctx, &me, &opts.target.target(), &opts.text).await?;
+    let postage = opts.postage.map(ChannelId);
+    let sent = chat::send(ctx, &me, &opts.target.target(), &opts.text, postage).await?;
     emit(ctx, out, &sent, |out| {
         let receipt = &sent.receipt;
         writeln!(
             out,
             "sent {} as #{} in {} (encrypted to {}, receipt signed by the relay)",
             receipt.message_id, receipt.seq, receipt.conversation, sent.recipients
-        )
+        )?;
+        if let Some(paid) = &sent.postage {
+            writeln!(
+                out,
+                "  postage: channel {} now promises the relay {} in total",
+                paid.channel.0,
+                tokens(paid.cumulative)
+            )?;
+        }
+        Ok(())
     })
 }
 

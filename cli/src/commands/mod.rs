@@ -84,6 +84,11 @@ pub fn parse_message_id(text: &str) -> Result<MessageId, CliError> {
     })
 }
 
+/// Serializes an amount as a decimal string (JSON numbers lose u128s).
+pub fn decimal<S: serde::Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
 /// Parses an amount of tokens (`1`, `0.25`; 12 decimals) into native units.
 pub fn parse_tokens(text: &str) -> Result<u128, String> {
     let bad = || format!("{text:?} is not an amount of tokens (like 1 or 0.25)");

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
@@ -50,9 +50,11 @@ impl From<Batch> for BatchView {
     }
 }
 
-/// `POST /v1/envelopes`: the body is the envelope's canonical SCALE bytes.
+/// `POST /v1/envelopes`: the body is the envelope's canonical SCALE bytes;
+/// on a relay that charges postage, header `inkpost-postage` pays for it.
 pub async fn submit(
     State(state): State<AppState>,
+    headers: HeaderMap,
     signed: Signed,
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
     let envelope = Envelope::from_bytes(&signed.body)
@@ -67,30 +69,47 @@ pub async fn submit(
     }
     authorize_write(&state.view, &envelope).await?;
     let header = &envelope.header;
-    let insert = state
-        .store
-        .insert(NewEnvelope {
-            id: envelope.id(),
-            conversation: header.conversation,
-            sender: header.sender,
-            client_msg_id: header.client_msg_id,
-            epoch: header.epoch.0,
-            body: signed.body.to_vec(),
-            received_at_ms: now_ms(),
-        })
-        .await?;
-    let (status, stored, duplicate) = match insert {
+    let mut new = NewEnvelope {
+        id: envelope.id(),
+        conversation: header.conversation,
+        sender: header.sender,
+        client_msg_id: header.client_msg_id,
+        epoch: header.epoch.0,
+        body: signed.body.to_vec(),
+        received_at_ms: now_ms(),
+        postage: None,
+    };
+    if let Some(postage) = &state.postage {
+        // A retry is answered with its receipt, paid or not: it stores
+        // nothing new.
+        if let Some(stored) = state.store.find_stored(&new).await? {
+            return Ok(answer(&state, stored, false));
+        }
+        new.postage = Some(postage.charge(&state, &header.sender, &headers).await?);
+    }
+    match state.store.insert(new).await? {
         Insert::Stored(stored) => {
-            state.metrics.stored();
             // No live stream listening is fine.
             let _ = state.stored.send(stored.conversation);
-            (StatusCode::CREATED, stored, false)
+            Ok(answer(&state, stored, true))
         }
-        Insert::Duplicate(stored) => {
-            state.metrics.duplicate();
-            (StatusCode::OK, stored, true)
-        }
-    };
+        Insert::Duplicate(stored) => Ok(answer(&state, stored, false)),
+        Insert::Unpaid(unpaid) => Err(unpaid.into()),
+    }
+}
+
+/// The signed receipt for `stored`: 201 when it was stored now, 200 for
+/// a retry.
+fn answer(
+    state: &AppState,
+    stored: StoredEnvelope,
+    new: bool,
+) -> (StatusCode, Json<SubmitResponse>) {
+    if new {
+        state.metrics.stored();
+    } else {
+        state.metrics.duplicate();
+    }
     let receipt = Receipt::issue(
         &state.relay,
         stored.id,
@@ -98,7 +117,18 @@ pub async fn submit(
         stored.seq,
         stored.received_at_ms,
     );
-    Ok((status, Json(SubmitResponse { receipt, duplicate })))
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        Json(SubmitResponse {
+            receipt,
+            duplicate: !new,
+        }),
+    )
 }
 
 fn message_id(path: Result<Path<String>, PathRejection>) -> Result<MessageId, ApiError> {

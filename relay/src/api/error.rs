@@ -46,6 +46,10 @@ pub enum ApiError {
         /// The group's current epoch.
         current: u64,
     },
+    /// The relay charges postage and the submit does not pay it (no
+    /// voucher, a voucher that does not hold, or not enough).
+    #[error("{0}")]
+    PostageRequired(String),
     /// No such message or conversation.
     #[error("{0}")]
     NotFound(String),
@@ -74,6 +78,7 @@ impl ApiError {
             Self::ReplayedNonce => (StatusCode::UNAUTHORIZED, "replayed_nonce"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::StaleEpoch { .. } => (StatusCode::CONFLICT, "stale_epoch"),
+            Self::PostageRequired(_) => (StatusCode::PAYMENT_REQUIRED, "postage_required"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),

@@ -5,12 +5,14 @@
 //!
 //! | route | auth | answer |
 //! |---|---|---|
-//! | `POST /v1/envelopes` | sender | 201 receipt (200 with the original for a retry) |
+//! | `POST /v1/envelopes` | sender | 201 receipt (200 with the original for a retry; 402 without postage where it is charged) |
 //! | `GET /v1/envelopes/{id}` | reader | the envelope |
 //! | `GET /v1/envelopes/{id}/proof` | reader | inclusion proof or `pending` |
 //! | `GET /v1/conversations/{conversation}/envelopes?after=&limit=&peer=` | reader | a page |
 //! | `GET /v1/conversations/{conversation}/stream?after=&peer=` | reader | live SSE stream |
 //! | `GET /v1/batches?after=&limit=` | – | anchored batches |
+//! | `GET /v1/postage` | – | the price per message and where to pay it |
+//! | `GET /v1/postage/channels/{channel}` | channel payer | what the channel paid for |
 //! | `GET /health`, `GET /ready` | – | liveness, readiness |
 //! | `GET /openapi.yaml` | – | the OpenAPI document (`relay/openapi.yaml`) |
 //! | `GET /metrics` | – | Prometheus metrics |
@@ -19,6 +21,7 @@ pub mod access;
 pub mod auth;
 pub mod envelopes;
 pub mod error;
+pub mod postage;
 pub mod service;
 pub mod state;
 pub mod stream;
@@ -51,6 +54,8 @@ pub fn app(state: AppState) -> Router {
             get(stream::stream),
         )
         .route("/v1/batches", get(service::batches))
+        .route("/v1/postage", get(postage::get_terms))
+        .route("/v1/postage/channels/{channel}", get(postage::get_account))
         .route("/health", get(service::health))
         .route("/ready", get(service::ready))
         .route("/openapi.yaml", get(service::openapi))

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use inkpost_sdk::ids::{AccountId, ConversationId};
 use inkpost_sdk::keys::Identity;
 
+use super::postage::Postage;
 use crate::chain_view::ChainView;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
@@ -67,6 +68,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Announces each newly stored envelope's conversation to live streams.
     pub stored: broadcast::Sender<ConversationId>,
+    /// The postage terms, on a relay that charges for storing messages.
+    pub postage: Option<Postage>,
 }
 
 /// The API's rate limiters.
@@ -92,6 +95,13 @@ impl AppState {
             }),
             metrics: Arc::default(),
             stored: broadcast::channel(1024).0,
+            postage: None,
         }
+    }
+
+    /// This state, charging postage on new messages.
+    pub fn with_postage(mut self, postage: Postage) -> Self {
+        self.postage = Some(postage);
+        self
     }
 }

@@ -12,10 +12,15 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use inkpost_sdk::ids::{AccountId, BatchSeq, ClientMsgId, ConversationId, MessageId};
+use inkpost_sdk::ids::{
+    AccountId, Address, BatchSeq, ChannelId, ClientMsgId, ConversationId, MessageId,
+};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{Acquire, AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
+
+mod postage;
+pub use postage::{PostageCharge, PostageRecord, Unpaid};
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +74,8 @@ pub struct NewEnvelope {
     pub body: Vec<u8>,
     /// When the relay received it.
     pub received_at_ms: u64,
+    /// The postage it pays, on a relay that charges for storing.
+    pub postage: Option<PostageCharge>,
 }
 
 /// A stored envelope.
@@ -100,6 +107,8 @@ pub enum Insert {
     /// Already stored (same id, or same sender and client message id):
     /// the original.
     Duplicate(StoredEnvelope),
+    /// Not stored: its postage does not cover it.
+    Unpaid(Unpaid),
 }
 
 /// A batch of message ids to anchor or anchored.
@@ -200,7 +209,7 @@ pub const GROUP_COMMIT_MAX: usize = 256;
 enum PendingWrite {
     /// [`Store::insert`].
     Envelope {
-        new: NewEnvelope,
+        new: Box<NewEnvelope>,
         reply: oneshot::Sender<Result<Insert, StoreError>>,
     },
     /// [`Store::use_nonce`].
@@ -388,7 +397,10 @@ impl Store {
     pub async fn insert(&self, new: NewEnvelope) -> Result<Insert, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.writer
-            .send(PendingWrite::Envelope { new, reply })
+            .send(PendingWrite::Envelope {
+                new: Box::new(new),
+                reply,
+            })
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
@@ -640,6 +652,40 @@ impl Store {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// The stored envelope with `new`'s id or sender and client message id:
+    /// what a retry of `new` is answered with.
+    pub async fn find_stored(
+        &self,
+        new: &NewEnvelope,
+    ) -> Result<Option<StoredEnvelope>, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        find_duplicate(&mut connection, new).await
+    }
+
+    /// What `channel` has paid for, if it paid for anything.
+    pub async fn postage(&self, channel: ChannelId) -> Result<Option<PostageRecord>, StoreError> {
+        postage::record(&self.pool, channel).await
+    }
+
+    /// Channels paying `payee` with vouchers not yet claimed in full.
+    pub async fn unclaimed_postage(
+        &self,
+        payee: &Address,
+    ) -> Result<Vec<PostageRecord>, StoreError> {
+        postage::unclaimed(&self.pool, payee).await
+    }
+
+    /// Records how much the chain says was claimed from `channel` and, once
+    /// it is settled, when (it is not claimed from again).
+    pub async fn set_postage_claimed(
+        &self,
+        channel: ChannelId,
+        claimed: u128,
+        settled_at_ms: Option<u64>,
+    ) -> Result<(), StoreError> {
+        postage::set_claimed(&self.pool, channel, claimed, settled_at_ms).await
+    }
+
     /// Forgets nonces whose requests would be refused as stale anyway.
     pub async fn prune_nonces(&self, now_ms: u64) -> Result<u64, StoreError> {
         let result = sqlx::query("DELETE FROM nonces WHERE expires_at_ms < $1")
@@ -713,6 +759,13 @@ async fn write_group(
         // A savepoint, so that losing a race to another relay undoes the
         // sequence number taken for it (sequences stay dense).
         let mut savepoint = (&mut *tx).begin().await?;
+        if let Some(charge) = &new.postage
+            && let Err(unpaid) = postage::charge(&mut savepoint, charge).await?
+        {
+            savepoint.rollback().await?;
+            results.push(Written::Envelope(Insert::Unpaid(unpaid)));
+            continue;
+        }
         let conversation = new.conversation.to_string();
         let seq: i64 = sqlx::query(
             "INSERT INTO conversations (id, last_seq) VALUES ($1, 1) \
