@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Inkpost's benchmarks and prints their figures.
 #
-# Usage: scripts/bench.sh [sdk|relay] [relay: MESSAGES CLIENTS]   (default: all)
+# Usage: scripts/bench.sh [sdk|relay] [relay: MESSAGES CLIENTS [postage]]   (default: all)
 # Criterion keeps earlier results in $CARGO_TARGET_DIR/criterion and prints
 # the change against the previous run; the first figure of the SDK group is a
 # baseline (BLAKE2b-256 of 1 KiB) to compare machines by ratio.
@@ -23,5 +23,5 @@ case "$what" in
     [ -f "$INKPOST_ROOT/contracts/artifacts/inkpost_anchors.polkavm" ] || "$INKPOST_ROOT/scripts/build-contracts.sh"
     CONTRACTS_NODE="$node" cargo bench -p inkpost-relay --bench load --locked -- "${@:2}" ;;
   sdk) ;;
-  *) die "unknown benchmark set: $what" "usage: scripts/bench.sh [sdk|relay] [relay: MESSAGES CLIENTS]" ;;
+  *) die "unknown benchmark set: $what" "usage: scripts/bench.sh [sdk|relay] [relay: MESSAGES CLIENTS [postage]]" ;;
 esac

@@ -5,8 +5,12 @@
 //!
 //! ```sh
 //! scripts/bench.sh relay                  # or:
-//! cargo bench -p inkpost-relay --bench load -- [MESSAGES] [CLIENTS]
+//! cargo bench -p inkpost-relay --bench load -- [MESSAGES] [CLIENTS] [postage]
 //! ```
+//!
+//! With `postage`, the relay charges postage and every submit carries a
+//! voucher of its sender's escrow channel to the relay (checked and charged
+//! per message), to show what postage costs.
 //!
 //! Envelopes and request signatures are made before the clock starts, so
 //! the figures are the relay's (the clients share the machine's 2 cores).
@@ -27,24 +31,54 @@ use inkpost_relay::config::RelayConfig;
 use inkpost_relay::server;
 use inkpost_relay::store::{ProofState, Store};
 use inkpost_sdk::auth::RequestAuth;
+use inkpost_sdk::contracts::escrow;
 use inkpost_sdk::envelope::{Draft, Envelope};
-use inkpost_sdk::ids::{ClientMsgId, ConversationId, Epoch};
+use inkpost_sdk::ids::{ChannelId, ClientMsgId, ConversationId, Epoch};
 use inkpost_sdk::keys::Identity;
+use inkpost_sdk::relay_api::{POSTAGE_HEADER, postage_header};
+use inkpost_sdk::voucher::Voucher;
 use inkpost_tests::db::{Kind, TestDatabase};
-use inkpost_tests::world::{World, epoch_of, recipient, world};
+use inkpost_tests::deploy::TOKEN;
+use inkpost_tests::world::{World, call_ok, epoch_of, recipient, signer, world};
 use tokio::net::TcpListener;
 
 struct Prepared {
     envelope: Envelope,
     body: Bytes,
     authorization: String,
+    postage: Option<String>,
 }
 
-fn prepare(world: &World, epoch: u64, count: usize) -> Vec<Prepared> {
-    let writers = [
-        Identity::from_suri("//Alice").unwrap(),
-        Identity::from_suri("//Bob").unwrap(),
-    ];
+/// The price per message with `postage`: 0.001 token.
+const PRICE: u128 = TOKEN / 1_000;
+
+/// Each writer's channel to the relay, with postage.
+type Channels = Option<[ChannelId; 2]>;
+
+/// Opens a channel from each writer to `relay` covering `messages`.
+async fn open_channels(world: &World, relay: &Identity, messages: usize) -> [ChannelId; 2] {
+    let mut channels = [ChannelId(0); 2];
+    for (channel, writer) in channels.iter_mut().zip(WRITERS) {
+        let key = Identity::from_suri(writer).unwrap().account_id();
+        let expiry = world.chain.best_number().await.unwrap() as u32 + 100_000;
+        let opened = call_ok(
+            &world.chain,
+            &signer(writer),
+            world.deployment.escrow,
+            PRICE * messages as u128,
+            escrow::open(&relay.address(), &key, expiry),
+        )
+        .await;
+        *channel = ChannelId(u64::from_le_bytes(opened[2..10].try_into().unwrap()));
+    }
+    channels
+}
+
+const WRITERS: [&str; 2] = ["//Alice", "//Bob"];
+
+fn prepare(world: &World, epoch: u64, count: usize, channels: Channels) -> Vec<Prepared> {
+    let writers = WRITERS.map(|uri| Identity::from_suri(uri).unwrap());
+    let mut sent = [0u128; 2];
     let recipients: Vec<_> = ["//Alice", "//Bob", "//Charlie"]
         .iter()
         .map(|uri| recipient(&Identity::from_suri(uri).unwrap()))
@@ -52,7 +86,18 @@ fn prepare(world: &World, epoch: u64, count: usize) -> Vec<Prepared> {
     let plaintext = vec![0x42u8; 1024];
     (0..count)
         .map(|n| {
-            let sender = &writers[n % writers.len()];
+            let writer = n % writers.len();
+            let sender = &writers[writer];
+            sent[writer] += 1;
+            let postage = channels.map(|channels| {
+                let voucher = Voucher {
+                    domain: world.chain.genesis_hash(),
+                    contract: world.deployment.escrow,
+                    channel: channels[writer],
+                    cumulative: PRICE * sent[writer],
+                };
+                postage_header(&voucher.sign(sender))
+            });
             let mut client_msg_id = [0u8; 16];
             client_msg_id[..8].copy_from_slice(&(n as u64).to_le_bytes());
             let draft = Draft {
@@ -68,6 +113,7 @@ fn prepare(world: &World, epoch: u64, count: usize) -> Vec<Prepared> {
                 envelope,
                 body: Bytes::from(body),
                 authorization: auth.to_header(),
+                postage,
             }
         })
         .collect()
@@ -84,28 +130,40 @@ fn ms(duration: Duration) -> f64 {
 
 /// `relay` is the relay's dev account: each run anchors under an account of
 /// its own, since each starts a fresh database and so a fresh sequence.
-async fn run(world: &World, kind: Kind, relay: &str, messages: usize, clients: usize) {
+async fn run(
+    world: &World,
+    kind: Kind,
+    relay: &str,
+    messages: usize,
+    clients: usize,
+    postage: bool,
+) {
     let database = TestDatabase::new(kind).await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let config = RelayConfig::load_from(
-        [
-            "inkpost-relay",
-            &format!("--suri={relay}"),
-            &format!("--database-url={}", database.url),
-            &format!("--node-url={}", world.node.url()),
-            &format!("--identity-contract={}", world.deployment.identity),
-            &format!("--groups-contract={}", world.deployment.groups),
-            &format!("--anchors-contract={}", world.deployment.anchors),
-            "--rate-per-identity=1000000",
-            "--rate-per-ip=1000000",
-            "--rate-burst=1000000",
-            "--db-max-connections=16",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-    )
-    .unwrap();
+    let channels = if postage {
+        Some(open_channels(world, &Identity::from_suri(relay).unwrap(), messages).await)
+    } else {
+        None
+    };
+    let mut args = vec![
+        "inkpost-relay".to_owned(),
+        format!("--suri={relay}"),
+        format!("--database-url={}", database.url),
+        format!("--node-url={}", world.node.url()),
+        format!("--identity-contract={}", world.deployment.identity),
+        format!("--groups-contract={}", world.deployment.groups),
+        format!("--anchors-contract={}", world.deployment.anchors),
+        "--rate-per-identity=1000000".to_owned(),
+        "--rate-per-ip=1000000".to_owned(),
+        "--rate-burst=1000000".to_owned(),
+        "--db-max-connections=16".to_owned(),
+    ];
+    if postage {
+        args.push(format!("--escrow-contract={}", world.deployment.escrow));
+        args.push(format!("--postage-price={PRICE}"));
+    }
+    let config = RelayConfig::load_from(args).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let relay = tokio::spawn(server::serve(config, listener, async {
         let _ = stopped.await;
@@ -123,7 +181,7 @@ async fn run(world: &World, kind: Kind, relay: &str, messages: usize, clients: u
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    let prepared = Arc::new(prepare(world, epoch_of(world).await, messages));
+    let prepared = Arc::new(prepare(world, epoch_of(world).await, messages, channels));
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let tasks: Vec<_> = (0..clients)
@@ -137,10 +195,12 @@ async fn run(world: &World, kind: Kind, relay: &str, messages: usize, clients: u
                     let Some(message) = prepared.get(index) else {
                         return latencies;
                     };
-                    let request = Request::post(format!("{url}/v1/envelopes"))
-                        .header(header::AUTHORIZATION, &message.authorization)
-                        .body(Full::new(message.body.clone()))
-                        .unwrap();
+                    let mut request = Request::post(format!("{url}/v1/envelopes"))
+                        .header(header::AUTHORIZATION, &message.authorization);
+                    if let Some(postage) = &message.postage {
+                        request = request.header(POSTAGE_HEADER, postage);
+                    }
+                    let request = request.body(Full::new(message.body.clone())).unwrap();
                     let sent = Instant::now();
                     let response = http.request(request).await.unwrap();
                     let status = response.status();
@@ -191,8 +251,9 @@ async fn run(world: &World, kind: Kind, relay: &str, messages: usize, clients: u
     let sizes: Vec<u64> = batches.iter().map(|batch| batch.leaf_count).collect();
     let depth = (worst_proof.1 as f64).log2().ceil() as usize;
     println!(
-        "| {:?} | {messages} | {clients} | {:.0} | {:.2} | {:.2} | {} (max {}) | {} B (budget {} B at {} leaves) | {:.0} / {:.0} |",
+        "| {:?}{} | {messages} | {clients} | {:.0} | {:.2} | {:.2} | {} (max {}) | {} B (budget {} B at {} leaves) | {:.0} / {:.0} |",
         kind,
+        if postage { " + postage" } else { "" },
         messages as f64 / elapsed.as_secs_f64(),
         ms(percentile(&latencies, 0.50)),
         ms(percentile(&latencies, 0.99)),
@@ -213,6 +274,11 @@ async fn main() {
         .filter(|arg| !arg.starts_with("--"));
     let messages = args.next().map_or(4_000, |n| n.parse().expect("MESSAGES"));
     let clients = args.next().map_or(32, |n| n.parse().expect("CLIENTS"));
+    let postage = match args.next().as_deref() {
+        None => false,
+        Some("postage") => true,
+        Some(other) => panic!("unknown argument {other:?}; the third may be `postage`"),
+    };
     eprintln!("setting up ink-node, the contracts and the identities…");
     let world = world().await;
     println!(
@@ -220,6 +286,6 @@ async fn main() {
     );
     println!("|---|---:|---:|---:|---:|---:|---|---|---|");
     for (kind, relay) in [(Kind::Sqlite, "//Ferdie"), (Kind::Postgres, "//Dave")] {
-        run(&world, kind, relay, messages, clients).await;
+        run(&world, kind, relay, messages, clients, postage).await;
     }
 }
