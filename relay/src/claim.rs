@@ -30,7 +30,8 @@ pub enum ClaimError {
 pub struct ClaimPass {
     /// Channels claimed from.
     pub claims: u32,
-    /// Native units the relay received.
+    /// Native units newly paid to the relay's account as the chain records
+    /// it (by these claims, or by another instance's with the same account).
     pub received: u128,
 }
 

@@ -153,6 +153,18 @@ fn expect(answer: (StatusCode, Vec<u8>), status: StatusCode, code: &str) {
     );
 }
 
+/// Waits until `view` has applied the events of the chain's latest
+/// finalized block (`what` happened in it or before).
+async fn applied(world: &World, view: &ChainView, what: &str) {
+    let finalized = world.chain.finalized_number().await.unwrap();
+    within(30, &format!("the relay applies {what}"), async {
+        while view.applied_through() < finalized {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+}
+
 async fn run(kind: Kind) {
     let world = within(600, "set up the chain", world()).await;
     let database = TestDatabase::new(kind).await;
@@ -319,13 +331,7 @@ async fn run(kind: Kind) {
         groups::remove_member(world.group, &bob_address),
     )
     .await;
-    let removed_in = world.chain.finalized_number().await.unwrap();
-    within(30, "the relay applies the finalized removal", async {
-        while view.applied_through() < removed_in {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    applied(&world, &view, "the finalized removal").await;
     // Then Bob can neither write nor read, and the old epoch is stale
     let new_epoch = epoch_of(&world).await;
     assert!(new_epoch > epoch);
@@ -663,13 +669,7 @@ async fn postage(world: &World, store: &Store, view: &ChainView) {
         escrow::start_close(alices),
     )
     .await;
-    let closed_in = world.chain.finalized_number().await.unwrap();
-    within(30, "the relay applies the closing", async {
-        while view.applied_through() < closed_in {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    applied(world, view, "the closing").await;
     let answer = send(33, Some(voucher("//Alice", alices, 3 * PRICE))).await;
     expect(answer, StatusCode::PAYMENT_REQUIRED, "postage_required");
     assert_eq!(store.stats().await.unwrap().envelopes, stored_before + 2);

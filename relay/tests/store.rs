@@ -285,14 +285,19 @@ const PRICE: u128 = 1_000_000_000;
 
 /// Envelope `n` of sender 1 paying with a voucher of `cumulative` on channel 7.
 fn paid(n: u32, cumulative: u128) -> NewEnvelope {
+    paid_at(PRICE, ChannelId(7), n, cumulative)
+}
+
+/// [`paid`] at another price and channel.
+fn paid_at(price: u128, channel: ChannelId, n: u32, cumulative: u128) -> NewEnvelope {
     NewEnvelope {
         postage: Some(PostageCharge {
-            channel: ChannelId(7),
+            channel,
             payer: AccountId([1; 32]),
             payee: Address([9; 20]),
             cumulative,
             signature: [cumulative as u8; 64],
-            price: PRICE,
+            price,
         }),
         ..envelope(group(1), 1, n)
     }
@@ -374,6 +379,21 @@ async fn postage_pays_for_each_message_once(kind: Kind) {
         .await
         .unwrap();
     assert!(store.unclaimed_postage(&payee).await.unwrap().is_empty());
+
+    // A price that overflows for the second message is never paid (not
+    // even by the largest voucher there is)
+    let huge = u128::MAX / 2 + 1;
+    store_new(&store, paid_at(huge, ChannelId(8), 30, u128::MAX)).await;
+    assert_eq!(
+        store
+            .insert(paid_at(huge, ChannelId(8), 31, u128::MAX))
+            .await
+            .unwrap(),
+        Insert::Unpaid(Unpaid {
+            channel: ChannelId(8),
+            required: u128::MAX
+        })
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

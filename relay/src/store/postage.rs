@@ -87,11 +87,12 @@ pub(super) async fn charge(
     .await?;
     let messages = row.try_get::<i64, _>(0)?.max(0) as u128;
     let held = amount(row.try_get(1)?)?;
-    let required = charge.price.saturating_mul(messages);
-    if held.max(charge.cumulative) < required {
+    // More than a u128 can promise is never paid.
+    let required = charge.price.checked_mul(messages);
+    if required.is_none_or(|required| held.max(charge.cumulative) < required) {
         return Ok(Err(Unpaid {
             channel: charge.channel,
-            required,
+            required: required.unwrap_or(u128::MAX),
         }));
     }
     if charge.cumulative > held {
