@@ -50,7 +50,7 @@ impl Postage {
     ) -> Result<PostageCharge, ApiError> {
         let required = |why: String| {
             ApiError::PostageRequired(format!(
-                "{why}; this relay charges {} per message through escrow {}, paid to {} \
+                "{why}; this relay charges {} native units per message through escrow {}, paid to {} \
                  (`inkpost send --postage CHANNEL`)",
                 self.price, self.escrow, self.payee
             ))
