@@ -1,6 +1,7 @@
 -- Postage: per escrow channel that pays this relay (or a relay sharing the
 -- database), the best voucher received, the messages it paid for, and how
--- much of it was claimed on chain. Amounts are decimal u128 text.
+-- much of it was claimed on chain. Amounts are u128 as 39 zero-padded
+-- decimal digits, so that text order is numeric order.
 CREATE TABLE postage (
     channel       BIGINT PRIMARY KEY,
     payer         BLOB   NOT NULL,

@@ -80,12 +80,18 @@ pub async fn submit(
         postage: None,
     };
     if let Some(postage) = &state.postage {
-        // A retry is answered with its receipt, paid or not: it stores
-        // nothing new.
-        if let Some(stored) = state.store.find_stored(&new).await? {
-            return Ok(answer(&state, stored, false));
+        match postage.charge(&state, &header.sender, &headers).await {
+            // The store answers a retry before it charges.
+            Ok(charge) => new.postage = Some(charge),
+            // A retry is answered with its receipt even when its voucher
+            // no longer pays (or it has none): it stores nothing new.
+            Err(refusal) => {
+                return match state.store.find_stored(&new).await? {
+                    Some(stored) => Ok(answer(&state, stored, false)),
+                    None => Err(refusal),
+                };
+            }
         }
-        new.postage = Some(postage.charge(&state, &header.sender, &headers).await?);
     }
     match state.store.insert(new).await? {
         Insert::Stored(stored) => {

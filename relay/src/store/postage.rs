@@ -59,49 +59,42 @@ pub struct Unpaid {
 
 const COLUMNS: &str = "channel, payer, payee, messages, cumulative, signature, claimed";
 
-/// Charges one message to `charge.channel`. On `Err(Unpaid)` the caller
-/// rolls back: the message counter went up in this transaction.
+/// Charges one message to `charge.channel` in one statement: the row's
+/// message count goes up and it keeps the better of its voucher and this
+/// one. On `Err(Unpaid)` the caller rolls back. The upsert takes the row's
+/// lock (PostgreSQL) or runs under the database's write lock (SQLite), so
+/// counts are never read stale.
 pub(super) async fn charge(
     connection: &mut sqlx::AnyConnection,
     charge: &PostageCharge,
 ) -> Result<Result<(), Unpaid>, StoreError> {
-    let channel = to_i64(charge.channel.0)?;
-    sqlx::query(
-        "INSERT INTO postage (channel, payer, payee, messages, cumulative, signature, claimed) \
-         VALUES ($1, $2, $3, 0, '0', $4, '0') ON CONFLICT (channel) DO NOTHING",
-    )
-    .bind(channel)
-    .bind(charge.payer.0.to_vec())
-    .bind(charge.payee.0.to_vec())
-    .bind(charge.signature.to_vec())
-    .execute(&mut *connection)
-    .await?;
-    // The update takes the row's lock (PostgreSQL) or runs under the
-    // database's write lock (SQLite): counts are never read stale.
     let row = sqlx::query(
-        "UPDATE postage SET messages = messages + 1 WHERE channel = $1 \
+        "INSERT INTO postage (channel, payer, payee, messages, cumulative, signature, claimed) \
+         VALUES ($1, $2, $3, 1, $4, $5, $6) \
+         ON CONFLICT (channel) DO UPDATE SET messages = postage.messages + 1, \
+           signature = CASE WHEN excluded.cumulative > postage.cumulative \
+                            THEN excluded.signature ELSE postage.signature END, \
+           cumulative = CASE WHEN excluded.cumulative > postage.cumulative \
+                             THEN excluded.cumulative ELSE postage.cumulative END \
          RETURNING messages, cumulative",
     )
-    .bind(channel)
+    .bind(to_i64(charge.channel.0)?)
+    .bind(charge.payer.0.to_vec())
+    .bind(charge.payee.0.to_vec())
+    .bind(text(charge.cumulative))
+    .bind(charge.signature.to_vec())
+    .bind(text(0))
     .fetch_one(&mut *connection)
     .await?;
     let messages = row.try_get::<i64, _>(0)?.max(0) as u128;
-    let held = amount(row.try_get(1)?)?;
+    let best = amount(row.try_get(1)?)?;
     // More than a u128 can promise is never paid.
     let required = charge.price.checked_mul(messages);
-    if required.is_none_or(|required| held.max(charge.cumulative) < required) {
+    if required.is_none_or(|required| best < required) {
         return Ok(Err(Unpaid {
             channel: charge.channel,
             required: required.unwrap_or(u128::MAX),
         }));
-    }
-    if charge.cumulative > held {
-        sqlx::query("UPDATE postage SET cumulative = $1, signature = $2 WHERE channel = $3")
-            .bind(charge.cumulative.to_string())
-            .bind(charge.signature.to_vec())
-            .bind(channel)
-            .execute(&mut *connection)
-            .await?;
     }
     Ok(Ok(()))
 }
@@ -143,12 +136,18 @@ pub(super) async fn set_claimed(
     settled_at_ms: Option<u64>,
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE postage SET claimed = $1, settled_at_ms = $2 WHERE channel = $3")
-        .bind(claimed.to_string())
+        .bind(text(claimed))
         .bind(settled_at_ms.map(to_i64).transpose()?)
         .bind(to_i64(channel.0)?)
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// An amount as stored: 39 decimal digits, zero-padded (every u128 fits),
+/// so that comparing the text compares the amounts.
+fn text(amount: u128) -> String {
+    format!("{amount:039}")
 }
 
 fn amount(text: String) -> Result<u128, StoreError> {
