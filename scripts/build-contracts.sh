@@ -3,12 +3,22 @@
 # for each, the PolkaVM code (.polkavm), the metadata (.json) and the bundle
 # of both (.contract) in contracts/artifacts/ (or $INKPOST_ARTIFACTS).
 #
-# Usage: scripts/build-contracts.sh [contract…]   (default: all)
-# A cold build takes about 15 minutes on 2 cores; later builds are incremental.
+# Usage: scripts/build-contracts.sh [--force] [contract…]   (default: all)
+# A cold build takes about 15 minutes on 2 cores; a contract whose artifacts
+# are newer than its sources, contracts/common and the toolchain file is
+# not built again (a warm cargo-contract build still takes about 16 s)
+# unless --force.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-contracts=("$@")
+force=0
+contracts=()
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    *) contracts+=("$arg") ;;
+  esac
+done
 [ ${#contracts[@]} -eq 0 ] && contracts=(identity groups anchors escrow baseline)
 artifacts="${INKPOST_ARTIFACTS:-$INKPOST_ROOT/contracts/artifacts}"
 mkdir -p "$artifacts"
@@ -22,8 +32,20 @@ tool="$(find_cargo_contract)" || {
 export RUSTUP_TOOLCHAIN="$CONTRACTS_TOOLCHAIN"
 target="$CARGO_TARGET_DIR/contracts"
 
+# fresh NAME CONTRACT: its artifacts exist and no input changed after them.
+fresh() {
+  local bundle="$artifacts/$1.contract"
+  [ "$force" -eq 0 ] && [ -f "$bundle" ] && [ -f "$artifacts/$1.polkavm" ] && [ -f "$artifacts/$1.json" ] &&
+    [ -z "$(find "$INKPOST_ROOT/contracts/$2" "$INKPOST_ROOT/contracts/common" \
+      "$INKPOST_ROOT/contracts/rust-toolchain.toml" -type f -newer "$bundle" -print -quit)" ]
+}
+
 for contract in "${contracts[@]}"; do
   name="inkpost_$contract"
+  if fresh "$name" "$contract"; then
+    ok "$artifacts/$name.{polkavm,json,contract} are up to date"
+    continue
+  fi
   step "Building $name (release)"
   CARGO_TARGET_DIR="$target" timed "$tool" contract build --release --quiet \
     --manifest-path "$INKPOST_ROOT/contracts/$contract/Cargo.toml" </dev/null
