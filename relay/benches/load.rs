@@ -31,7 +31,6 @@ use inkpost_relay::config::RelayConfig;
 use inkpost_relay::server;
 use inkpost_relay::store::{ProofState, Store};
 use inkpost_sdk::auth::RequestAuth;
-use inkpost_sdk::contracts::escrow;
 use inkpost_sdk::envelope::{Draft, Envelope};
 use inkpost_sdk::ids::{ChannelId, ClientMsgId, ConversationId, Epoch};
 use inkpost_sdk::keys::Identity;
@@ -39,7 +38,7 @@ use inkpost_sdk::relay_api::{POSTAGE_HEADER, postage_header};
 use inkpost_sdk::voucher::Voucher;
 use inkpost_tests::db::{Kind, TestDatabase};
 use inkpost_tests::deploy::TOKEN;
-use inkpost_tests::world::{World, call_ok, epoch_of, recipient, signer, world};
+use inkpost_tests::world::{World, epoch_of, recipient, world};
 use tokio::net::TcpListener;
 
 struct Prepared {
@@ -57,21 +56,15 @@ type Channels = Option<[ChannelId; 2]>;
 
 /// Opens a channel from each writer to `relay` covering `messages`.
 async fn open_channels(world: &World, relay: &Identity, messages: usize) -> [ChannelId; 2] {
-    let mut channels = [ChannelId(0); 2];
-    for (channel, writer) in channels.iter_mut().zip(WRITERS) {
-        let key = Identity::from_suri(writer).unwrap().account_id();
-        let expiry = world.chain.best_number().await.unwrap() as u32 + 100_000;
-        let opened = call_ok(
-            &world.chain,
-            &signer(writer),
-            world.deployment.escrow,
-            PRICE * messages as u128,
-            escrow::open(&relay.address(), &key, expiry),
-        )
-        .await;
-        *channel = ChannelId(u64::from_le_bytes(opened[2..10].try_into().unwrap()));
-    }
-    channels
+    let deposit = PRICE * messages as u128;
+    [
+        world
+            .open_channel(WRITERS[0], &relay.address(), deposit)
+            .await,
+        world
+            .open_channel(WRITERS[1], &relay.address(), deposit)
+            .await,
+    ]
 }
 
 const WRITERS: [&str; 2] = ["//Alice", "//Bob"];

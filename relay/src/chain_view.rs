@@ -185,11 +185,6 @@ impl ChainView {
         Ok(channel)
     }
 
-    /// The genesis hash of the chain (the voucher domain).
-    pub fn genesis_hash(&self) -> [u8; 32] {
-        self.chain.genesis_hash()
-    }
-
     /// The number of the last finalized block whose events the view has
     /// applied: decisions made now reflect every change up to it.
     pub fn applied_through(&self) -> u64 {

@@ -26,7 +26,7 @@ use inkpost_relay::store::Store;
 use inkpost_sdk::auth::RequestAuth;
 use inkpost_sdk::contracts::{Anchor, Channel, anchors, escrow, groups};
 use inkpost_sdk::envelope::Envelope;
-use inkpost_sdk::ids::{Address, ChannelId, ConversationId, DirectId, GroupId, MessageId};
+use inkpost_sdk::ids::{ChannelId, ConversationId, DirectId, GroupId, MessageId};
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::merkle::Proof;
 use inkpost_sdk::relay_api::{POSTAGE_HEADER, PostageAccount, PostageTerms, postage_header};
@@ -450,21 +450,6 @@ async fn run(kind: Kind) {
 
 const PRICE: u128 = TOKEN / 1_000;
 
-/// Opens a channel from `payer` to `payee` holding `deposit`.
-async fn open_channel(world: &World, payer: &str, payee: Address, deposit: u128) -> ChannelId {
-    let now = world.chain.best_number().await.unwrap() as u32;
-    let key = Identity::from_suri(payer).unwrap().account_id();
-    let opened = call_ok(
-        &world.chain,
-        &signer(payer),
-        world.deployment.escrow,
-        deposit,
-        escrow::open(&payee, &key, now + 10_000),
-    )
-    .await;
-    ChannelId(u64::from_le_bytes(opened[2..10].try_into().unwrap()))
-}
-
 async fn channel_on_chain(world: &World, channel: ChannelId) -> Channel {
     let me = world.relay.identity().account_id();
     let state: Option<Channel> = world
@@ -500,15 +485,11 @@ async fn postage(world: &World, store: &Store, view: &ChainView) {
     assert_eq!((published.price, published.payee), (PRICE, relay));
 
     let deposit = 10 * PRICE;
-    let alices = open_channel(world, "//Alice", relay, deposit).await;
-    let to_bob = open_channel(
-        world,
-        "//Alice",
-        signer("//Bob").identity().address(),
-        deposit,
-    )
-    .await;
-    let bobs = open_channel(world, "//Bob", relay, deposit).await;
+    let alices = world.open_channel("//Alice", &relay, deposit).await;
+    let to_bob = world
+        .open_channel("//Alice", &signer("//Bob").identity().address(), deposit)
+        .await;
+    let bobs = world.open_channel("//Bob", &relay, deposit).await;
     let voucher = |who: &str, channel, cumulative| {
         Voucher {
             domain: world.chain.genesis_hash(),

@@ -8,9 +8,11 @@
 
 use inkpost_sdk::chain::{Chain, Finality, Sr25519Signer};
 use inkpost_sdk::clock::now_ms;
-use inkpost_sdk::contracts::{AnchoredBatch, GroupState, Role, anchors, groups, identity};
+use inkpost_sdk::contracts::{AnchoredBatch, GroupState, Role, anchors, escrow, groups, identity};
 use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
-use inkpost_sdk::ids::{Address, ClientMsgId, ConversationId, Epoch, GroupId, KeyVersion};
+use inkpost_sdk::ids::{
+    Address, ChannelId, ClientMsgId, ConversationId, Epoch, GroupId, KeyVersion,
+};
 use inkpost_sdk::keys::Identity;
 
 use crate::deploy::{DEPOSIT, Deployment, deploy};
@@ -41,6 +43,11 @@ pub async fn call_ok(
         "message returned Err: {data:?}"
     );
     data
+}
+
+/// The `u64` in the output of a message that returned `Ok(u64)`.
+fn returned_u64(data: &[u8]) -> u64 {
+    u64::from_le_bytes(data[2..10].try_into().unwrap())
 }
 
 /// The chain and what was set up on it.
@@ -81,7 +88,7 @@ pub async fn world() -> World {
         call_ok(&chain, &who, deployment.identity, DEPOSIT, input).await;
     }
     let created = call_ok(&chain, &alice, deployment.groups, 0, groups::create_group()).await;
-    let group = GroupId(u64::from_le_bytes(created[2..10].try_into().unwrap()));
+    let group = GroupId(returned_u64(&created));
     for (uri, role) in [("//Bob", Role::Member), ("//Charlie", Role::Reader)] {
         let who = signer(uri).identity().address();
         call_ok(
@@ -128,6 +135,22 @@ impl World {
             )
             .await
             .unwrap()
+    }
+
+    /// Opens an escrow channel from dev account `payer` to `payee` holding
+    /// `deposit` (native units), claimable for 100,000 blocks.
+    pub async fn open_channel(&self, payer: &str, payee: &Address, deposit: u128) -> ChannelId {
+        let expiry = self.chain.best_number().await.unwrap() as u32 + 100_000;
+        let key = Identity::from_suri(payer).unwrap().account_id();
+        let opened = call_ok(
+            &self.chain,
+            &signer(payer),
+            self.deployment.escrow,
+            deposit,
+            escrow::open(payee, &key, expiry),
+        )
+        .await;
+        ChannelId(returned_u64(&opened))
     }
 
     /// The last sequence number `submitter` anchored (finalized).

@@ -80,7 +80,7 @@ pub async fn submit(
         postage: None,
     };
     if let Some(postage) = &state.postage {
-        match postage.charge(&state, &header.sender, &headers).await {
+        match postage.charge(&state.view, &header.sender, &headers).await {
             // The store answers a retry before it charges.
             Ok(charge) => new.postage = Some(charge),
             // A retry is answered with its receipt even when its voucher

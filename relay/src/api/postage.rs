@@ -17,6 +17,7 @@ use inkpost_sdk::voucher::SignedVoucher;
 use super::auth::Signed;
 use super::error::ApiError;
 use super::state::AppState;
+use crate::chain_view::ChainView;
 use crate::store::{PostageCharge, Unpaid};
 
 /// A relay's postage terms.
@@ -44,7 +45,7 @@ impl Postage {
     /// amount within its deposit, and the payer's signature.
     pub async fn charge(
         &self,
-        state: &AppState,
+        view: &ChainView,
         sender: &AccountId,
         headers: &HeaderMap,
     ) -> Result<PostageCharge, ApiError> {
@@ -76,8 +77,7 @@ impl Postage {
                 voucher.contract
             )));
         }
-        let channel = state
-            .view
+        let channel = view
             .channel(voucher.channel)
             .await?
             .ok_or_else(|| required(format!("there is no channel {}", voucher.channel.0)))?;
@@ -99,7 +99,7 @@ impl Postage {
                 voucher.channel.0
             )));
         }
-        let finalized = state.view.applied_through();
+        let finalized = view.applied_through();
         if u64::from(channel.expiry) < finalized.saturating_add(MIN_BLOCKS_LEFT) {
             return Err(required(format!(
                 "channel {} expires at block {}, too soon (the chain is at {finalized})",
