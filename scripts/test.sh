@@ -1,22 +1,39 @@
 #!/usr/bin/env bash
 # Runs every check and test of Inkpost: formatting, lints, the tests of the
-# host workspace (SDK, relay, CLI, end-to-end against a real ink-node), and
-# the contracts' unit tests and end-to-end tests (in-process runtime and
-# ink-node).
+# host workspace (SDK, relay, CLI, end-to-end against a real node), and the
+# contracts' unit tests and end-to-end tests.
 #
-# Usage: scripts/test.sh
+# Usage: scripts/test.sh [--quick]
+#   --quick  the fast tier: formatting, lints, the SDK, the store on SQLite
+#            and PostgreSQL, the HTTP boundary on a fixed snapshot of chain
+#            state, the CLI's units. No node, no contract build (a few
+#            minutes once built).
 # Environment: CARGO_TARGET_DIR (default ~/.cache/inkpost-target),
-#              INK_NODE / CONTRACTS_NODE (the ink-node binary; built if absent),
-#              CARGO_CONTRACT (cargo-contract 6.0.0-alpha; built if absent:
-#              the relay's tests deploy release builds of the contracts).
+#              INK_NODE / CONTRACTS_NODE (the dev node binary; built if absent),
+#              CARGO_CONTRACT (cargo-contract; built if absent: the relay's
+#              tests deploy release builds of the contracts),
+#              INKPOST_TEST_POSTGRES (default postgres://127.0.0.1:5432/test).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$INKPOST_ROOT"
 
+quick=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $arg" "run: scripts/test.sh --help" ;;
+  esac
+done
+
 started=$SECONDS
-"$INKPOST_ROOT/scripts/install-deps.sh" --cargo-contract
-node="$(find_ink_node)" || die "ink-node is still missing after install-deps.sh"
-export CONTRACTS_NODE="$node"
+if [ "$quick" -eq 1 ]; then
+  "$INKPOST_ROOT/scripts/install-deps.sh" --no-node
+else
+  "$INKPOST_ROOT/scripts/install-deps.sh" --cargo-contract
+  node="$(find_ink_node)" || die "the dev node is still missing after install-deps.sh"
+  export CONTRACTS_NODE="$node"
+fi
 
 step "Formatting (cargo fmt --check)"
 timed cargo fmt --all --check
@@ -24,14 +41,25 @@ timed cargo fmt --all --check
 step "Lints (cargo clippy -D warnings)"
 timed cargo clippy --workspace --all-targets --all-features --locked -q -- -D warnings
 
+if [ "$quick" -eq 1 ]; then
+  step "Quick tier: SDK, store, HTTP boundary, CLI units (no node)"
+  # One invocation with the workspace's features: nothing is rebuilt
+  # between this and the full tier.
+  timed cargo test --workspace --all-features --locked --lib \
+    --test properties --test voucher_vectors --test store --test http --test postage
+  timed cargo test --workspace --all-features --locked --doc
+  step "Quick tier passed in $((SECONDS - started)) s"
+  exit 0
+fi
+
 step "Contracts: release builds for the host tests (cargo-contract)"
 timed "$INKPOST_ROOT/scripts/build-contracts.sh"
 
-step "Host workspace tests (SDK, relay, CLI, end-to-end on ink-node)"
+step "Host workspace tests (SDK, relay, CLI, end-to-end on the dev node)"
 timed cargo test --workspace --all-features --locked
 
 # Each contract is a workspace of its own (see contracts/README.md); they
-# share one target directory and the Rust 1.90.0 toolchain.
+# share one target directory and the contracts' toolchain.
 contract_crates=(common identity groups anchors escrow baseline e2e)
 contracts_cargo() { # contracts_cargo CRATE ARGS…
   local crate="$1"
@@ -53,7 +81,7 @@ for crate in "${contract_crates[@]}"; do
   timed contracts_cargo "$crate" test --locked -q
 done
 
-step "Contracts: end-to-end tests (in-process runtime, then ink-node)"
+step "Contracts: end-to-end tests (in-process runtime, then the dev node)"
 info "the first run builds the four contracts for PolkaVM (about 15 minutes cold)"
 timed contracts_cargo e2e test --locked
 

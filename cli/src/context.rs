@@ -11,9 +11,11 @@ use inkpost_sdk::keys::Identity;
 use parity_scale_codec::Decode;
 use tokio::sync::OnceCell;
 
-use crate::error::{CliError, Contract, chain_error};
+use inkpost_sdk::contracts::{Contract, Event};
+use inkpost_sdk::relay::RelayClient;
+
+use crate::error::{CliError, chain_error};
 use crate::keystore::Keystore;
-use crate::relay::RelayClient;
 
 /// Global options, shared by every subcommand.
 #[derive(Debug, Clone, clap::Args)]
@@ -156,7 +158,7 @@ impl Context {
 
     /// A client of the relay.
     pub fn relay(&self) -> RelayClient {
-        RelayClient::new(&self.opts.relay)
+        RelayClient::http(&self.opts.relay)
     }
 
     /// The chain client, connected on first use.
@@ -199,22 +201,23 @@ impl Context {
     ) -> Result<CallOutcome, CliError> {
         let signer = self.signer()?;
         let chain = self.chain().await?;
-        self.progress(&format!("{contract:?} call sent, waiting for finality"));
+        self.progress(&format!("{contract} call sent, waiting for finality"));
         chain
             .call(&signer, address, value, input, Finality::Finalized)
             .await
             .map_err(|error| chain_error(error, contract))
     }
 
-    /// The value a successful call returned (`Ok(value)` of its `Result`).
-    pub fn returned<T: Decode>(outcome: &CallOutcome) -> Result<T, CliError> {
-        match outcome.dry_run.data.as_slice() {
-            [0, 0, rest @ ..] => T::decode(&mut &rest[..])
-                .map_err(|error| CliError::Failed(format!("unexpected contract output: {error}"))),
-            other => Err(CliError::Failed(format!(
-                "unexpected contract output 0x{}",
-                hex::encode(other)
-            ))),
-        }
+    /// What a call did, from the event `address` emitted in its block (a
+    /// dry run's output can differ when another transaction came first).
+    pub fn event<E: Event>(outcome: &CallOutcome, address: Address) -> Result<E, CliError> {
+        outcome.event(address).ok_or_else(|| {
+            CliError::Failed(format!(
+                "the call landed but the {} contract emitted no {} event; are the deployment \
+                 file and the contracts from the same build?",
+                E::CONTRACT,
+                E::NAME
+            ))
+        })
     }
 }

@@ -2,8 +2,11 @@
 //! exit code that tells scripts which kind of failure it was.
 
 use inkpost_sdk::chain::ChainError;
-
-use crate::relay::RelayError;
+use inkpost_sdk::chain::deploy::DeployError;
+use inkpost_sdk::contracts::{
+    AnchorsError, Contract, ContractError, EscrowError, GroupsError, IdentityError,
+};
+use inkpost_sdk::relay::RelayError;
 
 /// A failed command. The message is one line for a person; the variant is
 /// the class a script sees as the exit code.
@@ -79,182 +82,7 @@ impl From<RelayError> for CliError {
     }
 }
 
-/// Which contract a call went to, to name its errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Contract {
-    /// The identity contract.
-    Identity,
-    /// The groups contract.
-    Groups,
-    /// The anchors contract.
-    Anchors,
-    /// The escrow contract.
-    Escrow,
-}
-
-/// Each contract's `Error` variants in declaration order (their SCALE
-/// index), with the class of failure and what to do about it.
-fn variants(contract: Contract) -> &'static [(&'static str, Class, &'static str)] {
-    use Class::*;
-    match contract {
-        Contract::Identity => &[
-            (
-                "WrongDeposit",
-                Refused,
-                "send exactly the deposit (`inkpost id show-deposit`)",
-            ),
-            (
-                "InvalidHandle",
-                Input,
-                "use 3-32 characters: a lowercase letter, then lowercase letters, digits or '_'",
-            ),
-            ("HandleTaken", Refused, "choose another handle"),
-            (
-                "AlreadyRegistered",
-                Refused,
-                "release the current handle first",
-            ),
-            (
-                "NotRegistered",
-                Missing,
-                "register first: `inkpost id register <handle>`",
-            ),
-            ("AccountMismatch", Input, "register with the key that signs"),
-            (
-                "InvalidEncryptionKey",
-                Input,
-                "the encryption key is all zeros",
-            ),
-            ("SameKey", Refused, "that key is already current"),
-            ("Overflow", Refused, "the key version cannot grow further"),
-            (
-                "TransferFailed",
-                Refused,
-                "the deposit refund failed; try again",
-            ),
-        ],
-        Contract::Groups => &[
-            ("NoSuchGroup", Missing, "check the group id"),
-            (
-                "NotAuthorized",
-                Denied,
-                "only the owner or an admin may do this",
-            ),
-            (
-                "NotRegistered",
-                Missing,
-                "the member must register an identity first",
-            ),
-            (
-                "AlreadyMember",
-                Refused,
-                "use `inkpost group role` to change a role",
-            ),
-            ("NotAMember", Missing, "check the member's handle"),
-            ("GroupFull", Refused, "the group reached its member cap"),
-            (
-                "InvalidRole",
-                Input,
-                "use `inkpost group transfer` to make an owner",
-            ),
-            ("SameRole", Refused, "the member already has that role"),
-            (
-                "CannotRemoveOwner",
-                Denied,
-                "the owner cannot be removed or demoted",
-            ),
-            ("OwnerCannotLeave", Refused, "transfer ownership first"),
-            (
-                "IdentityUnavailable",
-                Refused,
-                "the identity contract did not answer",
-            ),
-            ("InvalidConfig", Input, "max members must be at least 2"),
-            ("Overflow", Refused, "a counter would overflow"),
-        ],
-        Contract::Anchors => &[
-            (
-                "UnexpectedSequence",
-                Refused,
-                "anchor the next sequence number",
-            ),
-            ("EmptyBatch", Input, "a batch needs at least one leaf"),
-            ("AlreadyAnchored", Refused, "that hash is already anchored"),
-            (
-                "Overflow",
-                Refused,
-                "the sequence number cannot grow further",
-            ),
-        ],
-        Contract::Escrow => &[
-            ("ZeroValue", Input, "send a value above zero"),
-            (
-                "FractionalValue",
-                Input,
-                "send a whole number of native units",
-            ),
-            (
-                "SelfChannel",
-                Input,
-                "a channel needs a payee other than you",
-            ),
-            (
-                "ExpiryInPast",
-                Input,
-                "choose an expiry block in the future",
-            ),
-            ("KeyMismatch", Input, "open the channel with your own key"),
-            (
-                "NoSuchChannel",
-                Missing,
-                "check the channel id (it may be settled)",
-            ),
-            ("NotPayer", Denied, "only the channel's payer may do this"),
-            ("NotPayee", Denied, "only the channel's payee may claim"),
-            (
-                "ChannelExpired",
-                Refused,
-                "the channel expired; the payer can refund",
-            ),
-            ("ChannelClosed", Refused, "the dispute window ended"),
-            ("AlreadyClosing", Refused, "the channel is already closing"),
-            (
-                "NotClosing",
-                Refused,
-                "start closing it first: `inkpost channel close`",
-            ),
-            (
-                "DisputeWindowOpen",
-                Refused,
-                "wait until the dispute window ends",
-            ),
-            (
-                "NotExpired",
-                Refused,
-                "wait until the expiry block has passed",
-            ),
-            (
-                "VoucherNotIncreasing",
-                Refused,
-                "the voucher pays nothing new",
-            ),
-            (
-                "VoucherExceedsDeposit",
-                Refused,
-                "the payer must top up first",
-            ),
-            (
-                "InvalidSignature",
-                Refused,
-                "the voucher is not the payer's for this channel",
-            ),
-            ("Overflow", Refused, "an amount would overflow"),
-            ("TransferFailed", Refused, "sending value failed"),
-            ("InvalidConfig", Input, "unit must be above zero"),
-        ],
-    }
-}
-
+/// How a contract's refusal counts for a script (the exit code).
 #[derive(Debug, Clone, Copy)]
 enum Class {
     Input,
@@ -263,35 +91,104 @@ enum Class {
     Refused,
 }
 
-/// The error of a reverted contract call, named from its revert data
-/// (`Ok(Err(variant, …))` of the message's `Result`).
-pub fn contract_error(contract: Contract, data: &[u8]) -> CliError {
-    let variant = match data {
-        [0, 1, index, ..] => variants(contract).get(usize::from(*index)),
-        _ => None,
-    };
-    match variant {
-        Some((name, class, hint)) => {
-            let message = format!("the {contract:?} contract refused: {name}; {hint}");
-            match class {
-                Class::Input => CliError::BadInput(message),
-                Class::Missing => CliError::NotFound(message),
-                Class::Denied => CliError::Unauthorized(message),
-                Class::Refused => CliError::Refused(message),
+/// The class of a contract's error and what to do about it. Exhaustive: a
+/// variant added to a contract (and to the SDK's mirror, which a test ties
+/// to the contract's metadata) does not compile until it has a hint.
+fn classify(error: &ContractError) -> (Class, &'static str) {
+    use Class::*;
+    match error {
+        ContractError::Identity(error) => match error {
+            IdentityError::WrongDeposit { .. } => (
+                Refused,
+                "send exactly the deposit (`inkpost id show-deposit`)",
+            ),
+            IdentityError::InvalidHandle => (
+                Input,
+                "use 3-32 characters: a lowercase letter, then lowercase letters, digits or '_'",
+            ),
+            IdentityError::HandleTaken => (Refused, "choose another handle"),
+            IdentityError::AlreadyRegistered => (Refused, "release the current handle first"),
+            IdentityError::NotRegistered => {
+                (Missing, "register first: `inkpost id register <handle>`")
             }
-        }
-        None => CliError::Refused(format!(
-            "the {contract:?} contract reverted (data 0x{}); are the deployment file and the \
-             contracts from the same build?",
-            hex::encode(data)
-        )),
+            IdentityError::AccountMismatch => (Input, "register with the key that signs"),
+            IdentityError::InvalidEncryptionKey => (Input, "the encryption key is unusable"),
+            IdentityError::SameKey => (Refused, "that key is already current"),
+            IdentityError::Overflow => (Refused, "the key version cannot grow further"),
+            IdentityError::TransferFailed => (Refused, "the deposit refund failed; try again"),
+        },
+        ContractError::Groups(error) => match error {
+            GroupsError::NoSuchGroup => (Missing, "check the group id"),
+            GroupsError::NotAuthorized => (Denied, "only the owner or an admin may do this"),
+            GroupsError::NotRegistered => (Missing, "the member must register an identity first"),
+            GroupsError::AlreadyMember => (Refused, "use `inkpost group role` to change a role"),
+            GroupsError::NotAMember => (Missing, "check the member's handle"),
+            GroupsError::GroupFull => (Refused, "the group reached its member cap"),
+            GroupsError::InvalidRole => (Input, "use `inkpost group transfer` to make an owner"),
+            GroupsError::SameRole => (Refused, "the member already has that role"),
+            GroupsError::CannotRemoveOwner => (Denied, "the owner cannot be removed or demoted"),
+            GroupsError::OwnerCannotLeave => (Refused, "transfer ownership first"),
+            GroupsError::IdentityUnavailable => (Refused, "the identity contract did not answer"),
+            GroupsError::InvalidConfig => (Input, "max members must be at least 2"),
+            GroupsError::Overflow => (Refused, "a counter would overflow"),
+        },
+        ContractError::Anchors(error) => match error {
+            AnchorsError::UnexpectedSequence { .. } => (Refused, "anchor the next sequence number"),
+            AnchorsError::EmptyBatch => (Input, "a batch needs at least one leaf"),
+            AnchorsError::AlreadyAnchored => (Refused, "that hash is already anchored"),
+            AnchorsError::Overflow => (Refused, "the sequence number cannot grow further"),
+        },
+        ContractError::Escrow(error) => match error {
+            EscrowError::ZeroValue => (Input, "send a value above zero"),
+            EscrowError::FractionalValue => (Input, "send a whole number of native units"),
+            EscrowError::SelfChannel => (Input, "a channel needs a payee other than you"),
+            EscrowError::ExpiryInPast => (Input, "choose an expiry block in the future"),
+            EscrowError::KeyMismatch => (Input, "open the channel with your own key"),
+            EscrowError::NoSuchChannel => (Missing, "check the channel id (it may be settled)"),
+            EscrowError::NotPayer => (Denied, "only the channel's payer may do this"),
+            EscrowError::NotPayee => (Denied, "only the channel's payee may claim"),
+            EscrowError::ChannelExpired => (Refused, "the channel expired; the payer can refund"),
+            EscrowError::ChannelClosed => (Refused, "the dispute window ended"),
+            EscrowError::AlreadyClosing => (Refused, "the channel is already closing"),
+            EscrowError::NotClosing => (Refused, "start closing it first: `inkpost channel close`"),
+            EscrowError::DisputeWindowOpen => (Refused, "wait until the dispute window ends"),
+            EscrowError::NotExpired => (Refused, "wait until the expiry block has passed"),
+            EscrowError::VoucherNotIncreasing => (Refused, "the voucher pays nothing new"),
+            EscrowError::VoucherExceedsDeposit => (Refused, "the payer must top up first"),
+            EscrowError::InvalidSignature => {
+                (Refused, "the voucher is not the payer's for this channel")
+            }
+            EscrowError::Overflow => (Refused, "an amount would overflow"),
+            EscrowError::TransferFailed => (Refused, "sending value failed"),
+            EscrowError::InvalidConfig => (Input, "unit must be above zero"),
+        },
+    }
+}
+
+/// A contract's refusal as the CLI reports it: the variant, what to do,
+/// and the exit code of its class.
+pub fn contract_error(error: ContractError) -> CliError {
+    let (class, hint) = classify(&error);
+    let message = format!("{error}; {hint}");
+    match class {
+        Class::Input => CliError::BadInput(message),
+        Class::Missing => CliError::NotFound(message),
+        Class::Denied => CliError::Unauthorized(message),
+        Class::Refused => CliError::Refused(message),
     }
 }
 
 /// A chain error as the CLI reports it; `contract` names revert reasons.
 pub fn chain_error(error: ChainError, contract: Contract) -> CliError {
     match error {
-        ChainError::Reverted { data } => contract_error(contract, &data),
+        ChainError::Reverted { data } => match contract.decode_revert(&data) {
+            Some(error) => contract_error(error),
+            None => CliError::Refused(format!(
+                "the {contract} contract reverted (data 0x{}); are the deployment file and the \
+                 contracts from the same build?",
+                hex::encode(data)
+            )),
+        },
         error if error.is_retryable() => CliError::Unavailable(format!(
             "{error}; start a node with `scripts/dev-node.sh start` or pass --node"
         )),
@@ -299,22 +196,40 @@ pub fn chain_error(error: ChainError, contract: Contract) -> CliError {
     }
 }
 
+impl From<DeployError> for CliError {
+    fn from(error: DeployError) -> Self {
+        match error {
+            DeployError::Chain { contract, source } => chain_error(source, contract),
+            error @ DeployError::Artifact { .. } => Self::BadInput(error.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn reverted(contract: Contract, data: &[u8]) -> CliError {
+        chain_error(
+            ChainError::Reverted {
+                data: data.to_vec(),
+            },
+            contract,
+        )
+    }
+
     #[test]
     fn revert_data_names_the_variant_and_classifies_it() {
-        let error = contract_error(Contract::Groups, &[0, 1, 1]);
+        let error = reverted(Contract::Groups, &[0, 1, 1]);
         assert_eq!(error.exit_code(), 4);
         assert!(error.to_string().contains("NotAuthorized"), "{error}");
-        let error = contract_error(Contract::Identity, &[0, 1, 2]);
+        let error = reverted(Contract::Identity, &[0, 1, 2]);
         assert!(error.to_string().contains("HandleTaken"), "{error}");
         assert_eq!(error.exit_code(), 6);
-        let error = contract_error(Contract::Escrow, &[0, 1, 5, 7, 0, 0, 0]);
+        let error = reverted(Contract::Escrow, &[0, 1, 5, 7, 0, 0, 0]);
         assert_eq!(error.exit_code(), 3);
         // Unknown shapes are reported with their bytes, not guessed at.
-        let error = contract_error(Contract::Anchors, &[1, 0]);
+        let error = reverted(Contract::Anchors, &[1, 0]);
         assert!(error.to_string().contains("0x0100"), "{error}");
         assert_eq!(error.exit_code(), 6);
     }

@@ -1,22 +1,26 @@
 //! The `inkpost` command-line client as a library: the binary is a thin
 //! `main`, and tests drive [`run_args`] with the arguments a user types.
 //!
-//! Modules: [`context`] (options, keys, chain and relay access), [`chat`]
-//! (resolve, encrypt, send, read, verify), [`deploy`], [`keystore`],
-//! [`relay`] (HTTP client of the relay API), [`error`] (exit codes), and
-//! [`commands`] (one module per subcommand group).
+//! Modules: [`context`] (options, keys, chain and relay access),
+//! [`directory`] (people and groups on chain), [`conversation`] (resolve
+//! once, then send, read and follow), [`verify`] (anchors), [`postage`]
+//! (vouchers for a relay), [`keystore`], [`error`] (exit codes), and
+//! [`commands`] (one thin module per subcommand group). The relay client
+//! and contract deployment are the SDK's (`inkpost_sdk::relay`,
+//! `inkpost_sdk::chain::deploy`).
 
 use std::io::Write;
 
 use clap::Parser;
 
-pub mod chat;
 pub mod commands;
 pub mod context;
-pub mod deploy;
+pub mod conversation;
+pub mod directory;
 pub mod error;
 pub mod keystore;
-pub mod relay;
+pub mod postage;
+pub mod verify;
 
 pub use context::Context;
 pub use error::CliError;

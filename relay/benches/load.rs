@@ -17,35 +17,29 @@
 // A benchmark binary: a failure aborts it with the reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use http::{HeaderValue, Method, StatusCode};
 use inkpost_relay::clock::now_ms;
-use inkpost_relay::config::RelayConfig;
-use inkpost_relay::server;
 use inkpost_relay::store::{ProofState, Store};
-use inkpost_sdk::auth::RequestAuth;
+use inkpost_sdk::chain::Chain;
 use inkpost_sdk::envelope::{Draft, Envelope};
-use inkpost_sdk::ids::{ChannelId, ClientMsgId, ConversationId, Epoch};
+use inkpost_sdk::ids::{ChannelId, ClientMsgId, ConversationId, Epoch, GroupId};
 use inkpost_sdk::keys::Identity;
-use inkpost_sdk::relay_api::{POSTAGE_HEADER, postage_header};
+use inkpost_sdk::relay::RelayClient;
+use inkpost_sdk::relay::api::{POSTAGE_HEADER, postage_header};
+use inkpost_sdk::units::TOKEN;
 use inkpost_sdk::voucher::Voucher;
 use inkpost_tests::db::{Kind, TestDatabase};
-use inkpost_tests::deploy::TOKEN;
-use inkpost_tests::world::{World, epoch_of, recipient, world};
-use tokio::net::TcpListener;
+use inkpost_tests::relay::{TestRelay, relay_args};
+use inkpost_tests::world::{World, account_suri, identity, recipient};
 
+/// A submit signed before the clock starts.
 struct Prepared {
     envelope: Envelope,
-    body: Bytes,
-    authorization: String,
-    postage: Option<String>,
+    request: http::Request<Vec<u8>>,
 }
 
 /// The price per message with `postage`: 0.001 token.
@@ -54,27 +48,40 @@ const PRICE: u128 = TOKEN / 1_000;
 /// Each writer's channel to the relay, with postage.
 type Channels = Option<[ChannelId; 2]>;
 
-/// Opens a channel from each writer to `relay` covering `messages`.
-async fn open_channels(world: &World, relay: &Identity, messages: usize) -> [ChannelId; 2] {
-    let deposit = PRICE * messages as u128;
-    [
-        world
-            .open_channel(WRITERS[0], &relay.address(), deposit)
-            .await,
-        world
-            .open_channel(WRITERS[1], &relay.address(), deposit)
-            .await,
-    ]
-}
-
 const WRITERS: [&str; 2] = ["//Alice", "//Bob"];
 
-fn prepare(world: &World, epoch: u64, count: usize, channels: Channels) -> Vec<Prepared> {
-    let writers = WRITERS.map(|uri| Identity::from_suri(uri).unwrap());
+/// Opens a channel from each writer to `relay` covering `messages`.
+async fn open_channels(
+    world: &World,
+    chain: &Chain,
+    relay: &Identity,
+    messages: usize,
+) -> [ChannelId; 2] {
+    let deposit = PRICE * messages as u128;
+    let mut channels = [ChannelId(0); 2];
+    for (channel, writer) in channels.iter_mut().zip(WRITERS) {
+        *channel = world
+            .open_channel(chain, writer, &relay.address(), deposit, 100_000)
+            .await;
+    }
+    channels
+}
+
+/// The submits of `count` 1 KiB messages to `group`, alternating writers.
+fn prepare(
+    client: &RelayClient,
+    world: &World,
+    genesis: [u8; 32],
+    group: GroupId,
+    epoch: u64,
+    count: usize,
+    channels: Channels,
+) -> Vec<Prepared> {
+    let writers = WRITERS.map(identity);
     let mut sent = [0u128; 2];
     let recipients: Vec<_> = ["//Alice", "//Bob", "//Charlie"]
         .iter()
-        .map(|uri| recipient(&Identity::from_suri(uri).unwrap()))
+        .map(|uri| recipient(&identity(uri)))
         .collect();
     let plaintext = vec![0x42u8; 1024];
     (0..count)
@@ -82,32 +89,28 @@ fn prepare(world: &World, epoch: u64, count: usize, channels: Channels) -> Vec<P
             let writer = n % writers.len();
             let sender = &writers[writer];
             sent[writer] += 1;
-            let postage = channels.map(|channels| {
-                let voucher = Voucher {
-                    domain: world.chain.genesis_hash(),
-                    contract: world.deployment.escrow,
-                    channel: channels[writer],
-                    cumulative: PRICE * sent[writer],
-                };
-                postage_header(&voucher.sign(sender))
-            });
             let mut client_msg_id = [0u8; 16];
             client_msg_id[..8].copy_from_slice(&(n as u64).to_le_bytes());
             let draft = Draft {
-                conversation: ConversationId::Group(world.group),
+                conversation: ConversationId::Group(group),
                 epoch: Epoch(epoch),
                 sent_at_ms: now_ms(),
                 client_msg_id: ClientMsgId(client_msg_id),
             };
             let envelope = Envelope::seal(sender, draft, &recipients, &plaintext).unwrap();
-            let body = envelope.to_bytes();
-            let auth = RequestAuth::sign(sender, "POST", "/v1/envelopes", &body, now_ms());
-            Prepared {
-                envelope,
-                body: Bytes::from(body),
-                authorization: auth.to_header(),
-                postage,
+            let mut request =
+                client.signed(sender, Method::POST, "/v1/envelopes", envelope.to_bytes());
+            if let Some(channels) = channels {
+                let voucher = Voucher {
+                    domain: genesis,
+                    contract: world.deployment.escrow,
+                    channel: channels[writer],
+                    cumulative: PRICE * sent[writer],
+                };
+                let header = HeaderValue::from_str(&postage_header(&voucher.sign(sender))).unwrap();
+                request.headers_mut().insert(POSTAGE_HEADER, header);
             }
+            Prepared { envelope, request }
         })
         .collect()
 }
@@ -121,84 +124,72 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// `relay` is the relay's dev account: each run anchors under an account of
-/// its own, since each starts a fresh database and so a fresh sequence.
-async fn run(
-    world: &World,
-    kind: Kind,
-    relay: &str,
-    messages: usize,
-    clients: usize,
-    postage: bool,
-) {
+/// One run on a fresh database of `kind`, the relay anchoring as a funded
+/// account of its own (a fresh database starts a fresh sequence).
+async fn run(world: &World, kind: Kind, messages: usize, clients: usize, postage: bool) {
+    let chain = world.chain().await;
+    let group = world.team(&chain).await;
+    let name = format!("bench-{kind:?}-{}", now_ms());
+    let relay_account = world.funded(&chain, &name).await;
     let database = TestDatabase::new(kind).await;
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let channels = if postage {
-        Some(open_channels(world, &Identity::from_suri(relay).unwrap(), messages).await)
+        Some(open_channels(world, &chain, &relay_account, messages).await)
     } else {
         None
     };
-    let mut args = vec![
-        "inkpost-relay".to_owned(),
-        format!("--suri={relay}"),
-        format!("--database-url={}", database.url),
-        format!("--node-url={}", world.node.url()),
-        format!("--identity-contract={}", world.deployment.identity),
-        format!("--groups-contract={}", world.deployment.groups),
-        format!("--anchors-contract={}", world.deployment.anchors),
+    let mut extra = vec![
         "--rate-per-identity=1000000".to_owned(),
         "--rate-per-ip=1000000".to_owned(),
         "--rate-burst=1000000".to_owned(),
         "--db-max-connections=16".to_owned(),
+        "--batch-interval-ms=1000".to_owned(),
     ];
     if postage {
-        args.push(format!("--escrow-contract={}", world.deployment.escrow));
-        args.push(format!("--postage-price={PRICE}"));
+        extra.push(format!("--postage-price={PRICE}"));
     }
-    let config = RelayConfig::load_from(args).unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let relay = tokio::spawn(server::serve(config, listener, async {
-        let _ = stopped.await;
-    }));
-    let http = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    loop {
-        let request = Request::get(format!("{url}/ready"))
-            .body(Full::default())
-            .unwrap();
-        if let Ok(response) = http.request(request).await
-            && response.status() == StatusCode::OK
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let relay = TestRelay::start(relay_args(
+        world,
+        &account_suri(&name),
+        &database.url,
+        &extra,
+    ))
+    .await;
 
-    let prepared = Arc::new(prepare(world, epoch_of(world).await, messages, channels));
-    let next = Arc::new(AtomicUsize::new(0));
+    let epoch = world.epoch_of(&chain, group).await;
+    let prepared = prepare(
+        &relay.client,
+        world,
+        chain.genesis_hash(),
+        group,
+        epoch,
+        messages,
+        channels,
+    );
+    let ids: Vec<_> = prepared
+        .iter()
+        .map(|message| message.envelope.id())
+        .collect();
+    let queue: VecDeque<_> = prepared.into_iter().map(|p| p.request).collect();
+    let queue = Arc::new(Mutex::new(queue));
     let started = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
-            let (prepared, next, http, url) =
-                (prepared.clone(), next.clone(), http.clone(), url.clone());
+            let (queue, client) = (queue.clone(), relay.client.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(message) = prepared.get(index) else {
+                    let Some(request) = queue.lock().unwrap().pop_front() else {
                         return latencies;
                     };
-                    let mut request = Request::post(format!("{url}/v1/envelopes"))
-                        .header(header::AUTHORIZATION, &message.authorization);
-                    if let Some(postage) = &message.postage {
-                        request = request.header(POSTAGE_HEADER, postage);
-                    }
-                    let request = request.body(Full::new(message.body.clone())).unwrap();
                     let sent = Instant::now();
-                    let response = http.request(request).await.unwrap();
-                    let status = response.status();
-                    let body = response.into_body().collect().await.unwrap().to_bytes();
-                    assert_eq!(status, StatusCode::CREATED, "{body:?}");
+                    let response = client.exchange(request).await.unwrap();
+                    assert_eq!(
+                        response.status(),
+                        StatusCode::CREATED,
+                        "{:?}",
+                        response.body()
+                    );
                     latencies.push(sent.elapsed());
                 }
             })
@@ -223,10 +214,9 @@ async fn run(
     let batches = store.batches(0, 10_000).await.unwrap();
     let mut anchor_latencies = Vec::new();
     let mut worst_proof = (0usize, 0u64);
-    for message in prepared.iter() {
-        let id = message.envelope.id();
-        let stored = store.envelope(&id).await.unwrap().unwrap();
-        let Some(ProofState::Anchored { batch, proof }) = store.proof(&id).await.unwrap() else {
+    for id in &ids {
+        let stored = store.envelope(id).await.unwrap().unwrap();
+        let Some(ProofState::Anchored { batch, proof }) = store.proof(id).await.unwrap() else {
             panic!("{id} not anchored");
         };
         let anchored_at = batch.anchored.unwrap().anchored_at_ms;
@@ -238,8 +228,7 @@ async fn run(
         }
     }
     anchor_latencies.sort();
-    let _ = stop.send(());
-    relay.await.unwrap().unwrap();
+    relay.stop().await;
 
     let sizes: Vec<u64> = batches.iter().map(|batch| batch.leaf_count).collect();
     let depth = (worst_proof.1 as f64).log2().ceil() as usize;
@@ -272,13 +261,17 @@ async fn main() {
         Some("postage") => true,
         Some(other) => panic!("unknown argument {other:?}; the third may be `postage`"),
     };
-    eprintln!("setting up ink-node, the contracts and the identities…");
-    let world = world().await;
+    let only =
+        std::env::var("INKPOST_BENCH_DATABASES").unwrap_or_else(|_| "sqlite,postgres".into());
+    eprintln!("setting up the node, the contracts and the identities…");
+    let world = tokio::task::spawn_blocking(World::shared).await.unwrap();
     println!(
         "| database | messages | clients | acks/s | p50 ack (ms) | p99 ack (ms) | batches | largest proof | ack → finalized anchor p50 / p95 (ms) |"
     );
     println!("|---|---:|---:|---:|---:|---:|---|---|---|");
-    for (kind, relay) in [(Kind::Sqlite, "//Ferdie"), (Kind::Postgres, "//Dave")] {
-        run(&world, kind, relay, messages, clients, postage).await;
+    for kind in [Kind::Sqlite, Kind::Postgres] {
+        if only.contains(&format!("{kind:?}").to_lowercase()) {
+            run(world, kind, messages, clients, postage).await;
+        }
     }
 }

@@ -62,13 +62,30 @@ impl AnchorError {
     }
 }
 
-/// Anchoring settings.
-#[derive(Debug, Clone, Copy)]
+/// Batching and anchoring (the relay's `Anchoring` settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct AnchorSettings {
-    /// How often to form a batch.
-    pub interval: Duration,
+    /// Anchor batches from this instance (enable on exactly one instance of
+    /// a deployment sharing a PostgreSQL database).
+    #[arg(long, env = "INKPOST_RELAY_ANCHORING", default_value_t = true, action = clap::ArgAction::Set)]
+    pub anchoring: bool,
+    /// How often to form and anchor a batch, in milliseconds.
+    #[arg(long, env = "INKPOST_RELAY_BATCH_INTERVAL_MS", default_value_t = 1000)]
+    pub batch_interval_ms: u64,
     /// The most message ids in one batch.
-    pub max_leaves: u32,
+    #[arg(
+        long,
+        env = "INKPOST_RELAY_BATCH_MAX_LEAVES",
+        default_value_t = 100_000
+    )]
+    pub batch_max_leaves: u32,
+}
+
+impl AnchorSettings {
+    /// The batching interval.
+    pub fn interval(&self) -> Duration {
+        Duration::from_millis(self.batch_interval_ms)
+    }
 }
 
 /// Anchors batches for one relay account.
@@ -101,7 +118,7 @@ impl Anchorer {
 
     /// Runs until `shutdown` resolves, then settles what was formed.
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let mut ticker = tokio::time::interval(self.settings.interval);
+        let mut ticker = tokio::time::interval(self.settings.interval());
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
@@ -123,11 +140,7 @@ impl Anchorer {
         self.settle_committed().await?;
         while let Some((batch, leaves)) = self
             .store
-            .form_batch(self.settings.max_leaves, now_ms(), |ids| {
-                MerkleTree::build(ids)
-                    .map(|tree| tree.root())
-                    .unwrap_or_default()
-            })
+            .form_batch(self.settings.batch_max_leaves, now_ms())
             .await?
         {
             tracing::info!(seq = batch.seq.0, leaves = batch.leaf_count, "formed batch");

@@ -2,6 +2,11 @@
 //! `INKPOST_RELAY_*` environment variable or by a key of the TOML file given
 //! with `--config` (flags win over the environment, which wins over the
 //! file). Validated once at start; `inkpost-relay --help` lists everything.
+//!
+//! The settings come in sections, each the settings of one part: the API's
+//! [`Limits`], the store's [`DatabaseSettings`], the anchorer's
+//! [`AnchorSettings`], postage's [`PostageSettings`]; the server hands each
+//! part its own.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,6 +17,12 @@ use clap::{CommandFactory, Parser};
 use inkpost_sdk::deployment::Deployment;
 use inkpost_sdk::ids::Address;
 use inkpost_sdk::keys::Identity;
+
+use crate::anchor::AnchorSettings;
+use crate::api::Limits;
+use crate::directory::Contracts;
+use crate::postage::PostageSettings;
+use crate::store::DatabaseSettings;
 
 /// Returned when the configuration is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -48,23 +59,46 @@ pub struct RelayConfig {
     #[arg(long, env = "INKPOST_RELAY_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// Where the API listens.
+    #[command(flatten, next_help_heading = "HTTP")]
+    pub http: HttpSettings,
+
+    /// What the API accepts.
+    #[command(flatten, next_help_heading = "Limits")]
+    pub limits: Limits,
+
+    /// The database.
+    #[command(flatten, next_help_heading = "Database")]
+    pub database: DatabaseSettings,
+
+    /// The chain, the relay's account and the contracts.
+    #[command(flatten, next_help_heading = "Chain")]
+    pub chain: ChainSettings,
+
+    /// Batching and anchoring.
+    #[command(flatten, next_help_heading = "Anchoring")]
+    pub anchoring: AnchorSettings,
+
+    /// Postage.
+    #[command(flatten, next_help_heading = "Postage")]
+    pub postage: PostageSettings,
+
+    /// Retention.
+    #[command(flatten, next_help_heading = "Retention")]
+    pub retention: RetentionSettings,
+}
+
+/// Where the HTTP API listens.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HttpSettings {
     /// Address and port to serve HTTP on.
     #[arg(long, env = "INKPOST_RELAY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+}
 
-    /// Database: `sqlite://FILE` (embedded, one relay) or `postgres://…`
-    /// (several relays sharing one database).
-    #[arg(
-        long,
-        env = "INKPOST_RELAY_DATABASE_URL",
-        default_value = "sqlite://inkpost-relay.db"
-    )]
-    pub database_url: String,
-
-    /// Most database connections in the pool.
-    #[arg(long, env = "INKPOST_RELAY_DB_MAX_CONNECTIONS", default_value_t = 8)]
-    pub db_max_connections: u32,
-
+/// The chain the relay follows and acts on.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ChainSettings {
     /// WebSocket RPC URL of a node of the chain.
     #[arg(
         long,
@@ -98,64 +132,40 @@ pub struct RelayConfig {
     /// Address of the escrow contract (needed with `--postage-price`).
     #[arg(long, env = "INKPOST_RELAY_ESCROW_CONTRACT")]
     pub escrow_contract: Option<Address>,
+}
 
-    /// Charge this much (native units) for every stored message: submits
-    /// must then carry a voucher of an escrow channel paying the relay's
-    /// account. Unset: messages are free.
-    #[arg(long, env = "INKPOST_RELAY_POSTAGE_PRICE")]
-    pub postage_price: Option<u128>,
+impl ChainSettings {
+    /// The relay's identity.
+    pub fn identity(&self) -> Identity {
+        Identity::from_suri(&self.suri).unwrap_or_else(|_| unreachable!("validated at load"))
+    }
 
-    /// How often to claim the postage vouchers received, in seconds.
-    #[arg(
-        long,
-        env = "INKPOST_RELAY_POSTAGE_CLAIM_INTERVAL_SECS",
-        default_value_t = 60
-    )]
-    pub postage_claim_interval_secs: u64,
+    /// The contracts the chain view consults.
+    pub fn contracts(&self) -> Contracts {
+        Contracts {
+            identity: self.identity_contract,
+            groups: self.groups_contract,
+            escrow: self.escrow_contract,
+        }
+    }
+}
 
-    /// Anchor batches from this instance (enable on exactly one instance of
-    /// a deployment sharing a PostgreSQL database).
-    #[arg(long, env = "INKPOST_RELAY_ANCHORING", default_value_t = true, action = clap::ArgAction::Set)]
-    pub anchoring: bool,
-
-    /// How often to form and anchor a batch, in milliseconds.
-    #[arg(long, env = "INKPOST_RELAY_BATCH_INTERVAL_MS", default_value_t = 1000)]
-    pub batch_interval_ms: u64,
-
-    /// The most message ids in one batch.
-    #[arg(
-        long,
-        env = "INKPOST_RELAY_BATCH_MAX_LEAVES",
-        default_value_t = 100_000
-    )]
-    pub batch_max_leaves: u32,
-
-    /// Largest accepted envelope, in bytes.
-    #[arg(long, env = "INKPOST_RELAY_MAX_ENVELOPE_BYTES", default_value_t = 64 * 1024)]
-    pub max_envelope_bytes: usize,
-
-    /// Requests per second each identity may sustain.
-    #[arg(long, env = "INKPOST_RELAY_RATE_PER_IDENTITY", default_value_t = 50.0)]
-    pub rate_per_identity: f64,
-
-    /// Requests per second each client IP address may sustain.
-    #[arg(long, env = "INKPOST_RELAY_RATE_PER_IP", default_value_t = 200.0)]
-    pub rate_per_ip: f64,
-
-    /// Bursts allowed above the sustained rates (bucket size, in requests).
-    #[arg(long, env = "INKPOST_RELAY_RATE_BURST", default_value_t = 100.0)]
-    pub rate_burst: f64,
-
-    /// How far a request's timestamp may be from the relay's clock, in
-    /// seconds; older requests are refused as stale.
-    #[arg(long, env = "INKPOST_RELAY_MAX_CLOCK_SKEW_SECS", default_value_t = 120)]
-    pub max_clock_skew_secs: u64,
-
+/// How long stored envelopes are kept.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct RetentionSettings {
     /// Delete anchored envelopes older than this many days (fractions too:
     /// 0.5 is 12 hours; keep forever if unset). Envelopes whose batch is not
     /// anchored are never deleted.
     #[arg(long, env = "INKPOST_RELAY_RETENTION_DAYS")]
     pub retention_days: Option<f64>,
+}
+
+impl RetentionSettings {
+    /// How long envelopes are kept once anchored, if not forever.
+    pub fn retention(&self) -> Option<Duration> {
+        self.retention_days
+            .map(|days| Duration::from_secs_f64(days * 86_400.0))
+    }
 }
 
 impl RelayConfig {
@@ -216,48 +226,51 @@ impl RelayConfig {
                 reason: reason.to_owned(),
             })
         };
-        if let Err(error) = Identity::from_suri(&self.suri) {
+        if let Err(error) = Identity::from_suri(&self.chain.suri) {
             return invalid("suri", &format!("{error}"));
         }
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
+        if !(self.database.database_url.starts_with("sqlite:")
+            || self.database.database_url.starts_with("postgres"))
         {
             return invalid(
                 "database-url",
                 "use sqlite://FILE or postgres://USER@HOST/DB",
             );
         }
-        if !(self.node_url.starts_with("ws://") || self.node_url.starts_with("wss://")) {
+        if !(self.chain.node_url.starts_with("ws://") || self.chain.node_url.starts_with("wss://"))
+        {
             return invalid(
                 "node-url",
                 "use a WebSocket URL such as ws://127.0.0.1:9944",
             );
         }
-        if self.db_max_connections == 0 {
+        if self.database.db_max_connections == 0 {
             return invalid("db-max-connections", "must be at least 1");
         }
-        if self.batch_interval_ms == 0 {
+        if self.anchoring.batch_interval_ms == 0 {
             return invalid("batch-interval-ms", "must be at least 1");
         }
-        if self.batch_max_leaves == 0
-            || u64::from(self.batch_max_leaves) > inkpost_sdk::merkle::MAX_LEAVES
+        if self.anchoring.batch_max_leaves == 0
+            || u64::from(self.anchoring.batch_max_leaves) > inkpost_sdk::merkle::MAX_LEAVES
         {
             return invalid("batch-max-leaves", "must be between 1 and 2^32");
         }
-        if self.max_envelope_bytes < 256
-            || self.max_envelope_bytes > inkpost_sdk::envelope::MAX_ENVELOPE_BYTES
+        if self.limits.max_envelope_bytes < 256
+            || self.limits.max_envelope_bytes > inkpost_sdk::envelope::MAX_ENVELOPE_BYTES
         {
             return invalid("max-envelope-bytes", "must be between 256 bytes and 4 MiB");
         }
         for (setting, rate) in [
-            ("rate-per-identity", self.rate_per_identity),
-            ("rate-per-ip", self.rate_per_ip),
-            ("rate-burst", self.rate_burst),
+            ("rate-per-identity", self.limits.rate_per_identity),
+            ("rate-per-ip", self.limits.rate_per_ip),
+            ("rate-burst", self.limits.rate_burst),
         ] {
             if !(rate.is_finite() && rate > 0.0) {
                 return invalid(setting, "must be a positive number");
             }
         }
         if self
+            .retention
             .retention_days
             .is_some_and(|days| !(days.is_finite() && days > 0.0 && days < 1e6))
         {
@@ -266,38 +279,25 @@ impl RelayConfig {
                 "must be a positive number of days (or unset to keep forever)",
             );
         }
-        if self.postage_price == Some(0) {
+        if self.postage.postage_price == Some(0) {
             return invalid(
                 "postage-price",
                 "must be above zero (or unset for free messages)",
             );
         }
-        if self.postage_price.is_some() && self.escrow_contract.is_none() {
+        if self.postage.postage_price.is_some() && self.chain.escrow_contract.is_none() {
             return invalid(
                 "escrow-contract",
                 "postage needs the escrow contract (--escrow-contract or --deployment)",
             );
         }
-        if self.postage_claim_interval_secs == 0 {
+        if self.postage.postage_claim_interval_secs == 0 {
             return invalid("postage-claim-interval-secs", "must be at least 1");
         }
+        if self.limits.max_page == 0 {
+            return invalid("max-page", "must be at least 1");
+        }
         Ok(())
-    }
-
-    /// The relay's identity.
-    pub fn identity(&self) -> Identity {
-        Identity::from_suri(&self.suri).unwrap_or_else(|_| unreachable!("validated at load"))
-    }
-
-    /// How long envelopes are kept once anchored, if not forever.
-    pub fn retention(&self) -> Option<Duration> {
-        self.retention_days
-            .map(|days| Duration::from_secs_f64(days * 86_400.0))
-    }
-
-    /// The batching interval.
-    pub fn batch_interval(&self) -> Duration {
-        Duration::from_millis(self.batch_interval_ms)
     }
 }
 
@@ -376,9 +376,9 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         let config = RelayConfig::load_from(args(&[])).unwrap();
-        assert_eq!(config.max_envelope_bytes, 64 * 1024);
-        assert_eq!(config.batch_interval(), Duration::from_secs(1));
-        assert!(config.anchoring);
+        assert_eq!(config.limits.max_envelope_bytes, 64 * 1024);
+        assert_eq!(config.anchoring.interval(), Duration::from_secs(1));
+        assert!(config.anchoring.anchoring);
     }
 
     #[test]
@@ -387,8 +387,8 @@ mod tests {
         let config =
             RelayConfig::load_from(args(&[&flag, "--max-envelope-bytes", "2048"])).unwrap();
         std::fs::remove_file(path).unwrap();
-        assert_eq!(config.batch_interval_ms, 250);
-        assert_eq!(config.max_envelope_bytes, 2048);
+        assert_eq!(config.anchoring.batch_interval_ms, 250);
+        assert_eq!(config.limits.max_envelope_bytes, 2048);
     }
 
     #[test]
@@ -413,6 +413,7 @@ mod tests {
             ("--retention-days=-1", "retention-days"),
             ("--postage-price=0", "postage-price"),
             ("--postage-price=5", "escrow-contract"),
+            ("--max-page=0", "max-page"),
             (
                 "--postage-claim-interval-secs=0",
                 "postage-claim-interval-secs",
@@ -455,16 +456,16 @@ mod tests {
         let config = RelayConfig::load_from(owned(&[])).unwrap();
         assert_eq!(
             (
-                config.identity_contract,
-                config.groups_contract,
-                config.anchors_contract
+                config.chain.identity_contract,
+                config.chain.groups_contract,
+                config.chain.anchors_contract
             ),
             (deployment.identity, deployment.groups, deployment.anchors)
         );
-        assert_eq!(config.escrow_contract, Some(deployment.escrow));
+        assert_eq!(config.chain.escrow_contract, Some(deployment.escrow));
         let config = RelayConfig::load_from(owned(&["--groups-contract", CONTRACT])).unwrap();
-        assert_eq!(config.groups_contract.to_string(), CONTRACT);
-        assert_eq!(config.identity_contract, deployment.identity);
+        assert_eq!(config.chain.groups_contract.to_string(), CONTRACT);
+        assert_eq!(config.chain.identity_contract, deployment.identity);
         std::fs::remove_file(&path).unwrap();
         assert!(matches!(
             RelayConfig::load_from(owned(&[])),

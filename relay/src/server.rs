@@ -11,13 +11,12 @@ use inkpost_sdk::chain::{Chain, ChainError, Sr25519Signer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::anchor::{AnchorSettings, Anchorer};
-use crate::api::postage::Postage;
-use crate::api::{AppState, Limits, app};
-use crate::chain_view::{ChainView, Contracts};
-use crate::claim::Claimer;
+use crate::anchor::Anchorer;
+use crate::api::{AppState, app};
 use crate::clock::now_ms;
-use crate::config::RelayConfig;
+use crate::config::{RelayConfig, RetentionSettings};
+use crate::directory::ChainView;
+use crate::postage::{Claimer, Postage};
 use crate::store::{Store, StoreError};
 
 /// Returned when the relay cannot start or stops on a failure.
@@ -64,13 +63,10 @@ pub async fn run(
     config: RelayConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let listener =
-        TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| ServerError::Listen {
-                address: config.listen,
-                source,
-            })?;
+    let address = config.http.listen;
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|source| ServerError::Listen { address, source })?;
     serve(config, listener, shutdown).await
 }
 
@@ -80,34 +76,27 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let store = Store::connect(&config.database_url, config.db_max_connections)
+    let database_error = |source| ServerError::Database {
+        url: config.database.database_url.clone(),
+        source,
+    };
+    let chain_error = |source| ServerError::Chain {
+        url: config.chain.node_url.clone(),
+        source,
+    };
+    let store = Store::open(&config.database)
         .await
-        .map_err(|source| ServerError::Database {
-            url: config.database_url.clone(),
-            source,
-        })?;
-    let chain = Chain::connect(&config.node_url)
+        .map_err(database_error)?;
+    let chain = Chain::connect(&config.chain.node_url)
         .await
-        .map_err(|source| ServerError::Chain {
-            url: config.node_url.clone(),
-            source,
-        })?;
-    let identity = config.identity();
+        .map_err(chain_error)?;
+    let identity = config.chain.identity();
+    let signer = Sr25519Signer::new(identity.clone());
     // Its dry-run queries and anchor transactions need a mapped account.
-    chain
-        .map_account(&Sr25519Signer::new(identity.clone()))
-        .await
-        .map_err(|source| ServerError::Chain {
-            url: config.node_url.clone(),
-            source,
-        })?;
+    chain.map_account(&signer).await.map_err(chain_error)?;
     let view = ChainView::new(
         chain.clone(),
-        Contracts {
-            identity: config.identity_contract,
-            groups: config.groups_contract,
-            escrow: config.escrow_contract,
-        },
+        config.chain.contracts(),
         identity.account_id(),
     );
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -117,37 +106,29 @@ pub async fn serve(
         let stop = stop_rx.clone();
         async move { view.keep_following(FOLLOW_RETRY, stop).await }
     });
-    let housekeeping = tokio::spawn(housekeeping(store.clone(), config.clone(), stop_rx.clone()));
+    let housekeeping = tokio::spawn(housekeeping(
+        store.clone(),
+        config.retention,
+        stop_rx.clone(),
+    ));
     // Claimed before anything is served: a second anchoring relay on a
     // shared database refuses to start.
-    let lease = if config.anchoring {
-        Some(
-            store
-                .claim_anchoring()
-                .await
-                .map_err(|source| ServerError::Database {
-                    url: config.database_url.clone(),
-                    source,
-                })?,
-        )
-    } else {
-        None
+    let lease = match config.anchoring.anchoring {
+        true => Some(store.claim_anchoring().await.map_err(database_error)?),
+        false => None,
     };
-    let anchorer = config.anchoring.then(|| {
+    let anchorer = config.anchoring.anchoring.then(|| {
         let anchorer = Anchorer::new(
             store.clone(),
             chain.clone(),
-            Sr25519Signer::new(identity.clone()),
-            config.anchors_contract,
-            AnchorSettings {
-                interval: config.batch_interval(),
-                max_leaves: config.batch_max_leaves,
-            },
+            signer.clone(),
+            config.chain.anchors_contract,
+            config.anchoring,
         );
         tokio::spawn(anchorer.run(stop_rx.clone()))
     });
 
-    let postage = match (config.postage_price, config.escrow_contract) {
+    let postage = match (config.postage.postage_price, config.chain.escrow_contract) {
         (Some(price), Some(escrow)) => Some(Postage {
             price,
             escrow,
@@ -157,33 +138,19 @@ pub async fn serve(
         _ => None,
     };
     let claimer = postage.map(|postage| {
-        let claimer = Claimer::new(
-            store.clone(),
-            chain.clone(),
-            Sr25519Signer::new(identity.clone()),
-            postage.escrow,
-        );
-        let interval = Duration::from_secs(config.postage_claim_interval_secs);
-        tokio::spawn(claimer.run(interval, stop_rx.clone()))
+        let claimer = Claimer::new(store.clone(), chain.clone(), signer.clone(), postage.escrow);
+        tokio::spawn(claimer.run(config.postage.claim_interval(), stop_rx.clone()))
     });
 
-    let limits = Limits {
-        max_envelope_bytes: config.max_envelope_bytes,
-        max_clock_skew_ms: config.max_clock_skew_secs.saturating_mul(1000),
-        rate_per_identity: config.rate_per_identity,
-        rate_per_ip: config.rate_per_ip,
-        rate_burst: config.rate_burst,
-        ..Limits::default()
-    };
-    let mut state = AppState::new(store, view, identity, limits);
+    let mut state = AppState::new(store, view, identity, config.limits);
     if let Some(postage) = postage {
         tracing::info!(price = %postage.price, escrow = %postage.escrow, "charging postage");
         state = state.with_postage(postage);
     }
     tracing::info!(
         listen = %listener.local_addr().map_err(ServerError::Serve)?,
-        database = %config.database_url,
-        node = %config.node_url,
+        database = %config.database.database_url,
+        node = %config.chain.node_url,
         "relay serving"
     );
     let served = axum::serve(
@@ -215,10 +182,12 @@ pub async fn serve(
 }
 
 /// Prunes expired nonces and, with a retention period, old anchored envelopes.
-async fn housekeeping(store: Store, config: RelayConfig, mut stop: watch::Receiver<bool>) {
-    let every = config.retention().map_or(HOUSEKEEPING_EVERY, |retention| {
-        (retention / 4).clamp(Duration::from_millis(100), HOUSEKEEPING_EVERY)
-    });
+async fn housekeeping(store: Store, retention: RetentionSettings, mut stop: watch::Receiver<bool>) {
+    let every = retention
+        .retention()
+        .map_or(HOUSEKEEPING_EVERY, |retention| {
+            (retention / 4).clamp(Duration::from_millis(100), HOUSEKEEPING_EVERY)
+        });
     let mut ticker = tokio::time::interval(every);
     loop {
         tokio::select! {
@@ -229,7 +198,7 @@ async fn housekeeping(store: Store, config: RelayConfig, mut stop: watch::Receiv
         if let Err(error) = store.prune_nonces(now).await {
             tracing::warn!(%error, "pruning nonces failed");
         }
-        if let Some(retention) = config.retention() {
+        if let Some(retention) = retention.retention() {
             let cutoff = now.saturating_sub(retention.as_millis() as u64);
             match store.prune_envelopes(cutoff).await {
                 Ok(0) => {}

@@ -1,376 +1,350 @@
-//! The relay against a real ink-node with the four contracts deployed, on
+//! The relay against a real node with the four contracts deployed, on
 //! SQLite and on PostgreSQL: access decisions follow on-chain identities
-//! and group roles, a removal on chain reaches the relay's decisions once
-//! its block is finalized, anchoring yields proofs that verify against
-//! the root read back from the anchors contract, and a relay charging
-//! postage takes only vouchers that pay and claims them on chain.
+//! and group roles, a removal reaches the relay's decisions once its block
+//! is finalized, anchoring yields proofs that verify against the root read
+//! back from the anchors contract, and postage vouchers are claimed on
+//! chain. Every test makes its own group (and, where it anchors or claims,
+//! its own relay account) on the binary's shared world.
 // Helpers outside #[test] functions unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use http_body_util::BodyExt;
+use http::Method;
 use inkpost_relay::anchor::{AnchorSettings, Anchorer};
-use inkpost_relay::api::envelopes::{EnvelopePage, EnvelopeView, ProofView, SubmitResponse};
-use inkpost_relay::api::postage::Postage;
-use inkpost_relay::api::{AppState, ErrorBody, Limits, app};
-use inkpost_relay::chain_view::{ChainView, Contracts};
-use inkpost_relay::claim::{ClaimPass, Claimer};
-use inkpost_relay::clock::now_ms;
-use inkpost_relay::store::Store;
-use inkpost_sdk::auth::RequestAuth;
+use inkpost_relay::directory::ChainView;
+use inkpost_relay::postage::{ClaimPass, Claimer, Postage};
+use inkpost_sdk::chain::{Chain, Sr25519Signer};
 use inkpost_sdk::contracts::{Anchor, Channel, anchors, escrow, groups};
-use inkpost_sdk::envelope::Envelope;
 use inkpost_sdk::ids::{ChannelId, ConversationId, DirectId, GroupId, MessageId};
 use inkpost_sdk::keys::Identity;
-use inkpost_sdk::merkle::Proof;
-use inkpost_sdk::relay_api::{POSTAGE_HEADER, PostageAccount, PostageTerms, postage_header};
-use inkpost_sdk::voucher::{SignedVoucher, Voucher};
-use inkpost_tests::db::{Kind, TestDatabase};
-use inkpost_tests::deploy::TOKEN;
+use inkpost_sdk::relay::StreamEvent;
+use inkpost_sdk::relay::api::ProofView;
+use inkpost_sdk::units::TOKEN;
+use inkpost_sdk::voucher::Voucher;
+use inkpost_tests::db::Kind;
+use inkpost_tests::relay::RouterRelay;
 use inkpost_tests::within;
-use inkpost_tests::world::{World, call_ok, epoch_of, message, signer, world};
-use tower::ServiceExt;
+use inkpost_tests::world::{World, call_ok, identity, message, signer};
 
-async fn request(
-    router: &Router,
-    who: &str,
-    method: &str,
-    path: &str,
-    body: Vec<u8>,
-) -> (StatusCode, Vec<u8>) {
-    request_with(router, who, method, path, body, None).await
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::$name(inkpost_tests::db::Kind::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { super::$name(inkpost_tests::db::Kind::Postgres).await }
+        }
+    )*};
 }
 
-/// A signed request, with a postage header if given.
-async fn request_with(
-    router: &Router,
-    who: &str,
-    method: &str,
-    path: &str,
-    body: Vec<u8>,
-    postage: Option<String>,
-) -> (StatusCode, Vec<u8>) {
-    let identity = Identity::from_suri(who).unwrap();
-    let auth = RequestAuth::sign(&identity, method, path, &body, now_ms());
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::AUTHORIZATION, auth.to_header());
-    if let Some(postage) = postage {
-        request = request.header(POSTAGE_HEADER, postage);
+on_both!(
+    a_member_s_message_is_stored_and_a_retry_gets_its_receipt,
+    a_reader_reads_the_group_but_may_not_write,
+    outsiders_may_neither_read_nor_write,
+    a_stale_epoch_and_an_unknown_group_are_refused,
+    direct_messages_need_both_parties_registered,
+    a_live_stream_delivers_messages_stored_after_it_opened,
+    a_finalized_removal_ends_writes_reads_and_the_stream,
+    anchored_proofs_verify_against_the_root_on_chain,
+    the_claimer_redeems_the_best_voucher_once,
+    a_channel_closing_on_chain_stops_paying,
+);
+
+const MEMBERS: [&str; 3] = ["//Alice", "//Bob", "//Charlie"];
+
+/// What each test starts from: its own client of the chain, its own group
+/// (Alice owner, Bob member, Charlie reader) and a relay on `kind`.
+struct Given {
+    world: &'static World,
+    chain: Chain,
+    group: GroupId,
+    epoch: u64,
+    relay: RouterRelay<ChainView>,
+}
+
+impl Given {
+    /// With the relay acting as //Ferdie.
+    async fn new(kind: Kind) -> Self {
+        Self::as_relay(kind, identity("//Ferdie"), None).await
     }
-    let request = request.body(Body::from(body)).unwrap();
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    (
-        status,
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-}
 
-async fn submit(router: &Router, who: &str, envelope: &Envelope) -> (StatusCode, Vec<u8>) {
-    request(router, who, "POST", "/v1/envelopes", envelope.to_bytes()).await
-}
-
-/// Reads Server-Sent Events from a response body.
-struct Events {
-    body: Body,
-    buffer: String,
-}
-
-impl Events {
-    async fn open(router: &Router, who: &str, path: &str) -> Self {
-        let identity = Identity::from_suri(who).unwrap();
-        let auth = RequestAuth::sign(&identity, "GET", path, &[], now_ms());
-        let request = Request::get(path)
-            .header(header::AUTHORIZATION, auth.to_header())
-            .body(Body::empty())
-            .unwrap();
-        let response = router.clone().oneshot(request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
+    /// With the relay acting as `relay` (a funded account of the test's
+    /// own, where the test anchors or claims), charging `postage`.
+    async fn as_relay(kind: Kind, relay: Identity, postage: Option<Postage>) -> Self {
+        let world = World::shared();
+        let chain = world.chain().await;
+        let group = world.team(&chain).await;
+        let epoch = world.epoch_of(&chain, group).await;
+        let relay = RouterRelay::on_chain(world, &chain, kind, relay, postage).await;
+        relay.applied(&chain, "the group").await;
         Self {
-            body: response.into_body(),
-            buffer: String::new(),
+            world,
+            chain,
+            group,
+            epoch,
+            relay,
         }
     }
 
-    /// The next event's name and data (keep-alive comments skipped), or
-    /// `None` when the stream ended.
-    async fn next(&mut self) -> Option<(String, String)> {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let raw: String = self.buffer.drain(..end + 2).collect();
-                let field = |name: &str| {
-                    raw.lines()
-                        .find_map(|line| line.strip_prefix(name))
-                        .map(|value| value.trim_start().to_owned())
-                };
-                if let Some(event) = field("event:") {
-                    return Some((event, field("data:").unwrap_or_default()));
-                }
-                continue;
-            }
-            let frame = within(30, "the next event", self.body.frame())
-                .await?
-                .unwrap();
-            if let Ok(data) = frame.into_data() {
-                self.buffer.push_str(std::str::from_utf8(&data).unwrap());
-            }
-        }
+    fn conversation(&self) -> ConversationId {
+        ConversationId::Group(self.group)
     }
 
-    async fn next_envelope(&mut self) -> EnvelopeView {
-        let (event, data) = self.next().await.expect("an event");
-        assert_eq!(event, "envelope", "{data}");
-        serde_json::from_str(&data).unwrap()
+    /// Message `n` from `from` to the group's members at its epoch.
+    fn message(&self, from: &str, n: u8) -> inkpost_sdk::envelope::Envelope {
+        message(from, self.conversation(), self.epoch, &MEMBERS, n)
+    }
+
+    /// Submits message `n` as `from`; the error code if refused.
+    async fn submit(&self, from: &str, n: u8) -> Result<u64, String> {
+        let envelope = self.message(from, n);
+        self.relay
+            .client
+            .submit(&identity(from), &envelope, None)
+            .await
+            .map(|answer| answer.receipt.seq)
+            .map_err(|error| error.code().unwrap_or("no code").to_owned())
+    }
+
+    /// The error code of `who` listing the group.
+    async fn list_refusal(&self, who: &str) -> Option<String> {
+        let listed = self
+            .relay
+            .client
+            .list(&identity(who), &self.conversation(), 0, None)
+            .await;
+        listed
+            .err()
+            .map(|error| error.code().unwrap_or("no code").to_owned())
     }
 }
 
-fn error_code(body: &[u8]) -> String {
-    serde_json::from_slice::<ErrorBody>(body)
-        .unwrap_or_else(|_| panic!("not an error body: {}", String::from_utf8_lossy(body)))
-        .error
-}
-
-fn expect(answer: (StatusCode, Vec<u8>), status: StatusCode, code: &str) {
+async fn a_member_s_message_is_stored_and_a_retry_gets_its_receipt(kind: Kind) {
+    let given = Given::new(kind).await;
+    // When Alice, the owner, posts at the group's current epoch
+    let first = given.message("//Alice", 1);
+    let answer = given
+        .relay
+        .client
+        .submit(&identity("//Alice"), &first, None)
+        .await
+        .unwrap();
+    // Then the relay signs a receipt for sequence 1
+    answer.receipt.verify().unwrap();
     assert_eq!(
-        (answer.0, error_code(&answer.1).as_str()),
-        (status, code),
-        "{}",
-        String::from_utf8_lossy(&answer.1)
+        (answer.receipt.message_id, answer.receipt.seq),
+        (first.id(), 1)
     );
-}
-
-/// Waits until `view` has applied the events of the chain's latest
-/// finalized block (`what` happened in it or before).
-async fn applied(world: &World, view: &ChainView, what: &str) {
-    let finalized = world.chain.finalized_number().await.unwrap();
-    within(30, &format!("the relay applies {what}"), async {
-        while view.applied_through() < finalized {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
-}
-
-async fn run(kind: Kind) {
-    let world = within(600, "set up the chain", world()).await;
-    let database = TestDatabase::new(kind).await;
-    let store = Store::connect(&database.url, 4).await.unwrap();
-    let view = ChainView::new(
-        world.chain.clone(),
-        Contracts {
-            identity: world.deployment.identity,
-            groups: world.deployment.groups,
-            escrow: Some(world.deployment.escrow),
-        },
-        world.relay.identity().account_id(),
-    );
-    let (stop_following, stop) = tokio::sync::watch::channel(false);
-    let follower = {
-        let view = view.clone();
-        tokio::spawn(async move { view.keep_following(Duration::from_millis(200), stop).await })
-    };
-    within(30, "follow finalized blocks", async {
-        while !view.is_following() {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
-    let router = app(AppState::new(
-        store.clone(),
-        view.clone(),
-        world.relay.identity().clone(),
-        Limits::default(),
-    ));
-    let group = ConversationId::Group(world.group);
-    let epoch = epoch_of(&world).await;
-    let members = ["//Alice", "//Bob", "//Charlie"];
-
-    // Given Alice, the owner, posts to the group at its current epoch
-    let first = message("//Alice", group, epoch, &members, 1);
-    let (status, body) = submit(&router, "//Alice", &first).await;
-    // Then the relay stores it and signs a receipt for sequence 1
-    assert_eq!(
-        status,
-        StatusCode::CREATED,
-        "{}",
-        String::from_utf8_lossy(&body)
-    );
-    let receipt = serde_json::from_slice::<SubmitResponse>(&body)
-        .unwrap()
-        .receipt;
-    receipt.verify().unwrap();
-    assert_eq!((receipt.message_id, receipt.seq), (first.id(), 1));
-    assert_eq!(receipt.relay, world.relay.identity().account_id());
+    assert_eq!(answer.receipt.relay, given.relay.identity.account_id());
+    assert!(!answer.duplicate);
     // And a retry answers the original receipt, storing nothing new
-    let (status, body) = submit(&router, "//Alice", &first).await;
-    assert_eq!(status, StatusCode::OK);
-    let retry = serde_json::from_slice::<SubmitResponse>(&body).unwrap();
+    let retry = given
+        .relay
+        .client
+        .submit(&identity("//Alice"), &first, None)
+        .await
+        .unwrap();
     assert!(retry.duplicate);
     assert_eq!(retry.receipt.seq, 1);
+    assert_eq!(given.submit("//Bob", 2).await, Ok(2));
+}
 
-    // A member writes; a reader may not, but reads both messages
-    let (status, _) = submit(
-        &router,
-        "//Bob",
-        &message("//Bob", group, epoch, &members, 2),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let answer = submit(
-        &router,
-        "//Charlie",
-        &message("//Charlie", group, epoch, &members, 3),
-    )
-    .await;
-    expect(answer, StatusCode::FORBIDDEN, "forbidden");
-    let list = format!("/v1/conversations/{group}/envelopes");
-    let (status, body) = request(&router, "//Charlie", "GET", &list, Vec::new()).await;
-    assert_eq!(status, StatusCode::OK);
-    let page: EnvelopePage = serde_json::from_slice(&body).unwrap();
+async fn a_reader_reads_the_group_but_may_not_write(kind: Kind) {
+    let given = Given::new(kind).await;
+    assert_eq!(given.submit("//Alice", 1).await, Ok(1));
+    // Charlie is a reader: refused to post
+    assert_eq!(given.submit("//Charlie", 3).await, Err("forbidden".into()));
+    // but reads and opens what the group wrote
+    let page = given
+        .relay
+        .client
+        .list(&identity("//Charlie"), &given.conversation(), 0, None)
+        .await
+        .unwrap();
     assert_eq!(
         page.envelopes.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        vec![1, 2]
+        [1]
     );
-    let stored = BASE64.decode(&page.envelopes[0].envelope).unwrap();
-    let opened = Envelope::from_bytes(&stored)
+    let opened = page.envelopes[0]
+        .envelope()
         .unwrap()
-        .open(&Identity::from_suri("//Charlie").unwrap())
+        .open(&identity("//Charlie"))
         .unwrap();
     assert_eq!(opened, b"message 1");
+}
 
-    // Outsiders: Eve is registered but not a member, Dave is not registered
-    let answer = request(&router, "//Eve", "GET", &list, Vec::new()).await;
-    expect(answer, StatusCode::FORBIDDEN, "forbidden");
-    let answer = submit(
-        &router,
-        "//Eve",
-        &message("//Eve", group, epoch, &members, 4),
-    )
-    .await;
-    expect(answer, StatusCode::FORBIDDEN, "forbidden");
-    let answer = submit(
-        &router,
-        "//Dave",
-        &message("//Dave", group, epoch, &members, 5),
-    )
-    .await;
-    expect(answer, StatusCode::FORBIDDEN, "forbidden");
-
-    // A stale epoch and an unknown group
-    let answer = submit(
-        &router,
-        "//Alice",
-        &message("//Alice", group, epoch + 1, &members, 6),
-    )
-    .await;
-    expect(answer, StatusCode::CONFLICT, "stale_epoch");
-    let nowhere = ConversationId::Group(GroupId(world.group.0 + 1_000));
-    let answer = submit(
-        &router,
-        "//Alice",
-        &message("//Alice", nowhere, 0, &members, 7),
-    )
-    .await;
-    expect(answer, StatusCode::NOT_FOUND, "not_found");
-
-    // Direct messages need both parties registered
-    let [alice, bob, dave] =
-        ["//Alice", "//Bob", "//Dave"].map(|uri| Identity::from_suri(uri).unwrap().account_id());
-    let to_bob = ConversationId::Direct(DirectId::between(&alice, &bob));
-    let (status, _) = submit(
-        &router,
-        "//Alice",
-        &message("//Alice", to_bob, 0, &["//Bob"], 8),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let to_dave = ConversationId::Direct(DirectId::between(&alice, &dave));
-    let answer = submit(
-        &router,
-        "//Alice",
-        &message("//Alice", to_dave, 0, &["//Dave"], 9),
-    )
-    .await;
-    expect(answer, StatusCode::FORBIDDEN, "forbidden");
-
-    // Bob follows the group live: a message stored after he connected
-    // reaches him
-    let mut bob_stream = Events::open(
-        &router,
-        "//Bob",
-        &format!("/v1/conversations/{group}/stream?after=2"),
-    )
-    .await;
-    let live = message("//Alice", group, epoch, &members, 12);
-    let (status, _) = submit(&router, "//Alice", &live).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let streamed = bob_stream.next_envelope().await;
-    assert_eq!((streamed.id, streamed.seq), (live.id(), 3));
-
-    // When Alice removes Bob on chain and the removal's block is finalized
-    let bob_address = Identity::from_suri("//Bob").unwrap().address();
-    call_ok(
-        &world.chain,
-        &signer("//Alice"),
-        world.deployment.groups,
-        0,
-        groups::remove_member(world.group, &bob_address),
-    )
-    .await;
-    applied(&world, &view, "the finalized removal").await;
-    // Then Bob can neither write nor read, and the old epoch is stale
-    let new_epoch = epoch_of(&world).await;
-    assert!(new_epoch > epoch);
-    let answer = submit(
-        &router,
-        "//Bob",
-        &message("//Bob", group, new_epoch, &["//Alice", "//Charlie"], 10),
-    )
-    .await;
-    expect(answer, StatusCode::FORBIDDEN, "forbidden");
-    let answer = request(&router, "//Bob", "GET", &list, Vec::new()).await;
-    expect(answer, StatusCode::FORBIDDEN, "forbidden");
-    let answer = submit(
-        &router,
-        "//Alice",
-        &message("//Alice", group, epoch, &members, 11),
-    )
-    .await;
-    expect(answer, StatusCode::CONFLICT, "stale_epoch");
-    // And his live stream is revoked and ends
-    let (event, _) = bob_stream.next().await.expect("an event");
-    assert_eq!(event, "revoked");
-    assert!(bob_stream.next().await.is_none());
-
-    // When the relay anchors what it stored
-    let proof_path = format!("/v1/envelopes/{}/proof", first.id());
-    let (_, body) = request(&router, "//Alice", "GET", &proof_path, Vec::new()).await;
+async fn outsiders_may_neither_read_nor_write(kind: Kind) {
+    let given = Given::new(kind).await;
+    // Eve is registered but no member; Dave is not registered at all
     assert_eq!(
-        serde_json::from_slice::<ProofView>(&body).unwrap(),
+        given.list_refusal("//Eve").await.as_deref(),
+        Some("forbidden")
+    );
+    assert_eq!(given.submit("//Eve", 4).await, Err("forbidden".into()));
+    assert_eq!(given.submit("//Dave", 5).await, Err("forbidden".into()));
+}
+
+async fn a_stale_epoch_and_an_unknown_group_are_refused(kind: Kind) {
+    let given = Given::new(kind).await;
+    let stale = message(
+        "//Alice",
+        given.conversation(),
+        given.epoch + 1,
+        &MEMBERS,
+        6,
+    );
+    let error = given
+        .relay
+        .client
+        .submit(&identity("//Alice"), &stale, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("stale_epoch"), "{error}");
+    let nowhere = ConversationId::Group(GroupId(given.group.0 + 1_000));
+    let lost = message("//Alice", nowhere, 0, &MEMBERS, 7);
+    let error = given
+        .relay
+        .client
+        .submit(&identity("//Alice"), &lost, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("not_found"), "{error}");
+}
+
+async fn direct_messages_need_both_parties_registered(kind: Kind) {
+    let given = Given::new(kind).await;
+    let [alice, bob, dave] = ["//Alice", "//Bob", "//Dave"].map(|uri| identity(uri).account_id());
+    let to_bob = ConversationId::Direct(DirectId::between(&alice, &bob));
+    let sent = message("//Alice", to_bob, 0, &["//Bob"], 8);
+    given
+        .relay
+        .client
+        .submit(&identity("//Alice"), &sent, None)
+        .await
+        .unwrap();
+    let to_dave = ConversationId::Direct(DirectId::between(&alice, &dave));
+    let refused = message("//Alice", to_dave, 0, &["//Dave"], 9);
+    let error = given
+        .relay
+        .client
+        .submit(&identity("//Alice"), &refused, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("forbidden"), "{error}");
+}
+
+async fn a_live_stream_delivers_messages_stored_after_it_opened(kind: Kind) {
+    let given = Given::new(kind).await;
+    assert_eq!(given.submit("//Alice", 1).await, Ok(1));
+    // Given Bob follows the group after what he has read
+    let mut stream = given
+        .relay
+        .client
+        .subscribe(&identity("//Bob"), &given.conversation(), 1, None)
+        .await
+        .unwrap();
+    // When Alice posts
+    let live = given.message("//Alice", 12);
+    given
+        .relay
+        .client
+        .submit(&identity("//Alice"), &live, None)
+        .await
+        .unwrap();
+    // Then it reaches Bob
+    let event = within(30, "the streamed message", stream.next()).await;
+    let Some(Ok(StreamEvent::Envelope(view))) = event else {
+        panic!("not an envelope: {event:?}");
+    };
+    assert_eq!((view.id, view.seq), (live.id(), 2));
+}
+
+async fn a_finalized_removal_ends_writes_reads_and_the_stream(kind: Kind) {
+    let given = Given::new(kind).await;
+    let mut stream = given
+        .relay
+        .client
+        .subscribe(&identity("//Bob"), &given.conversation(), 0, None)
+        .await
+        .unwrap();
+    // When Alice removes Bob on chain and the removal's block is finalized
+    let bob = identity("//Bob").address();
+    let remove = groups::remove_member(given.group, &bob);
+    call_ok(
+        &given.chain,
+        &signer("//Alice"),
+        given.world.deployment.groups,
+        0,
+        remove,
+    )
+    .await;
+    given
+        .relay
+        .applied(&given.chain, "the finalized removal")
+        .await;
+    // Then Bob can neither write at the new epoch nor read
+    let new_epoch = given.world.epoch_of(&given.chain, given.group).await;
+    assert!(new_epoch > given.epoch);
+    let late = message(
+        "//Bob",
+        given.conversation(),
+        new_epoch,
+        &["//Alice", "//Charlie"],
+        10,
+    );
+    let error = given
+        .relay
+        .client
+        .submit(&identity("//Bob"), &late, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("forbidden"), "{error}");
+    assert_eq!(
+        given.list_refusal("//Bob").await.as_deref(),
+        Some("forbidden")
+    );
+    // And the old epoch is stale for everyone
+    assert_eq!(given.submit("//Alice", 11).await, Err("stale_epoch".into()));
+    // And his live stream is revoked, then ends
+    let event = within(30, "the revocation", stream.next()).await;
+    assert!(
+        matches!(event, Some(Ok(StreamEvent::Revoked(_)))),
+        "{event:?}"
+    );
+    assert!(stream.next().await.is_none());
+}
+
+async fn anchored_proofs_verify_against_the_root_on_chain(kind: Kind) {
+    let world = World::shared();
+    let chain = world.chain().await;
+    let relay_account = world.funded(&chain, &format!("anchor-{kind:?}")).await;
+    let given = Given::as_relay(kind, relay_account.clone(), None).await;
+    let alice = identity("//Alice");
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        let envelope = given.message("//Alice", n);
+        given
+            .relay
+            .client
+            .submit(&alice, &envelope, None)
+            .await
+            .unwrap();
+        ids.push(envelope.id());
+    }
+    assert_eq!(
+        given.relay.client.proof(&alice, &ids[0]).await.unwrap(),
         ProofView::Pending
     );
+
+    // When the relay anchors what it stored
     let anchorer = Anchorer::new(
-        store.clone(),
-        world.chain.clone(),
-        world.relay.clone(),
+        given.relay.store.clone(),
+        given.chain.clone(),
+        Sr25519Signer::new(relay_account.clone()),
         world.deployment.anchors,
         AnchorSettings {
-            interval: Duration::from_secs(1),
-            max_leaves: 1_000,
+            anchoring: true,
+            batch_interval_ms: 1_000,
+            batch_max_leaves: 1_000,
         },
     );
     within(120, "anchor a batch", anchorer.tick())
@@ -378,293 +352,193 @@ async fn run(kind: Kind) {
         .unwrap();
 
     // Then each message's proof verifies against the root the chain holds
-    let (status, body) = request(&router, "//Alice", "GET", &proof_path, Vec::new()).await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    let ProofView::Anchored {
-        root, proof, batch, ..
-    } = serde_json::from_slice(&body).unwrap()
-    else {
-        panic!("still pending: {}", String::from_utf8_lossy(&body));
-    };
-    let me = world.relay.identity().account_id();
-    let relay_address = world.relay.identity().address();
-    let on_chain = world
-        .anchored_batch(&relay_address, batch.seq.0)
+    let submitter = relay_account.address();
+    for id in &ids {
+        let view = given.relay.client.proof(&alice, id).await.unwrap();
+        let ProofView::Anchored { batch, .. } = &view else {
+            panic!("still pending: {view:?}");
+        };
+        let (proof, root) = view.decode().unwrap().unwrap();
+        let on_chain = world
+            .anchored_batch(&given.chain, &submitter, batch.seq.0)
+            .await
+            .expect("the batch is on chain");
+        assert_eq!(on_chain.root, root);
+        assert_eq!(on_chain.leaf_count, 3);
+        assert_eq!(u64::from(on_chain.block), batch.block_number.unwrap());
+        proof.verify(&on_chain.root, id).unwrap();
+        // (and it is bound to that message id)
+        assert!(proof.verify(&on_chain.root, &MessageId([0; 32])).is_err());
+    }
+    let root = given
+        .relay
+        .client
+        .proof(&alice, &ids[0])
         .await
-        .expect("the batch is on chain");
-    assert_eq!(format!("0x{}", hex::encode(on_chain.root)), root);
-    assert_eq!(on_chain.leaf_count, 4);
-    assert_eq!(u64::from(on_chain.block), batch.block_number.unwrap());
-    let proof = Proof::from_bytes(&BASE64.decode(proof).unwrap()).unwrap();
-    proof.verify(&on_chain.root, &first.id()).unwrap();
-    // (and it is bound to that message id)
-    assert!(proof.verify(&on_chain.root, &MessageId([0; 32])).is_err());
-    let lookup: Option<Anchor> = world
+        .unwrap()
+        .decode()
+        .unwrap()
+        .unwrap()
+        .1;
+    let lookup: Option<Anchor> = given
         .chain
         .query(
-            &me,
+            &alice.account_id(),
             world.deployment.anchors,
-            &anchors::lookup(&on_chain.root),
+            &anchors::lookup(&root),
         )
         .await
         .unwrap();
     assert_eq!(
         lookup.map(|anchor| (anchor.submitter, anchor.seq)),
-        Some((relay_address, Some(batch.seq.0)))
+        Some((submitter, Some(1)))
     );
+
     // And the metrics tell what happened
-    let response = router
-        .clone()
-        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+    let metrics = given
+        .relay
+        .client
+        .exchange(given.relay.client.request(Method::GET, "/metrics"))
         .await
         .unwrap();
-    let text = String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let text = String::from_utf8(metrics.body().to_vec()).unwrap();
     for line in [
-        "inkpost_relay_envelopes_stored_total 4",
-        "inkpost_relay_envelopes_duplicate_total 1",
-        "inkpost_relay_envelopes 4",
+        "inkpost_relay_envelopes_stored_total 3",
+        "inkpost_relay_envelopes 3",
         "inkpost_relay_envelopes_unbatched 0",
         "inkpost_relay_batches{state=\"anchored\"} 1",
         "inkpost_relay_chain_following 1",
-        "inkpost_relay_http_responses_total{status=\"201\"} 4",
+        "inkpost_relay_http_responses_total{status=\"201\"} 3",
     ] {
         assert!(
             text.lines().any(|l| l == line),
             "missing `{line}` in\n{text}"
         );
     }
-
-    postage(&world, &store, &view).await;
-    let _ = stop_following.send(true);
-    follower.await.unwrap();
 }
 
 const PRICE: u128 = TOKEN / 1_000;
 
-async fn channel_on_chain(world: &World, channel: ChannelId) -> Channel {
-    let me = world.relay.identity().account_id();
-    let state: Option<Channel> = world
-        .chain
-        .query(&me, world.deployment.escrow, &escrow::channel(channel))
-        .await
-        .unwrap();
-    state.unwrap()
+/// A relay account of the test's own charging [`PRICE`], Alice's channel
+/// to it, and a voucher maker.
+struct Postal {
+    given: Given,
+    channel: ChannelId,
 }
 
-/// A relay charging postage: every way a voucher can fail to pay is
-/// refused with 402 and stores nothing; a paying voucher pays once; the
-/// claimer redeems the best voucher on chain; a channel that starts
-/// closing on chain stops being accepted.
-async fn postage(world: &World, store: &Store, view: &ChainView) {
-    let relay = world.relay.identity().address();
-    let terms = Postage {
-        price: PRICE,
-        escrow: world.deployment.escrow,
-        payee: relay,
-        domain: world.chain.genesis_hash(),
-    };
-    let router = app(AppState::new(
-        store.clone(),
-        view.clone(),
-        world.relay.identity().clone(),
-        Limits::default(),
-    )
-    .with_postage(terms));
-    let (status, body) = request(&router, "//Dave", "GET", "/v1/postage", Vec::new()).await;
-    assert_eq!(status, StatusCode::OK);
-    let published: PostageTerms = serde_json::from_slice(&body).unwrap();
-    assert_eq!((published.price, published.payee), (PRICE, relay));
+impl Postal {
+    async fn new(kind: Kind, name: &str) -> Self {
+        let world = World::shared();
+        let chain = world.chain().await;
+        let relay = world.funded(&chain, &format!("{name}-{kind:?}")).await;
+        let terms = Postage {
+            price: PRICE,
+            escrow: world.deployment.escrow,
+            payee: relay.address(),
+            domain: chain.genesis_hash(),
+        };
+        let channel = world
+            .open_channel(&chain, "//Alice", &relay.address(), 10 * PRICE, 100_000)
+            .await;
+        let given = Given::as_relay(kind, relay, Some(terms)).await;
+        Self { given, channel }
+    }
 
-    let deposit = 10 * PRICE;
-    let alices = world.open_channel("//Alice", &relay, deposit).await;
-    let to_bob = world
-        .open_channel("//Alice", &signer("//Bob").identity().address(), deposit)
-        .await;
-    let bobs = world.open_channel("//Bob", &relay, deposit).await;
-    let voucher = |who: &str, channel, cumulative| {
-        Voucher {
-            domain: world.chain.genesis_hash(),
-            contract: world.deployment.escrow,
-            channel,
+    /// Alice's direct message `n` to Bob paying `cumulative` in total.
+    async fn send(&self, n: u8, cumulative: u128) -> Result<(), String> {
+        let alice = identity("//Alice");
+        let to_bob = ConversationId::Direct(DirectId::between(
+            &alice.account_id(),
+            &identity("//Bob").account_id(),
+        ));
+        let voucher = Voucher {
+            domain: self.given.chain.genesis_hash(),
+            contract: self.given.world.deployment.escrow,
+            channel: self.channel,
             cumulative,
         }
-        .sign(&Identity::from_suri(who).unwrap())
-    };
-    let [alice, bob] =
-        ["//Alice", "//Bob"].map(|uri| Identity::from_suri(uri).unwrap().account_id());
-    let direct = ConversationId::Direct(DirectId::between(&alice, &bob));
-    let send = |n: u8, postage: Option<SignedVoucher>| {
-        let envelope = message("//Alice", direct, 0, &["//Bob"], n);
-        let router = router.clone();
-        async move {
-            let header = postage.as_ref().map(postage_header);
-            request_with(
-                &router,
-                "//Alice",
-                "POST",
-                "/v1/envelopes",
-                envelope.to_bytes(),
-                header,
+        .sign(&alice);
+        let envelope = message("//Alice", to_bob, 0, &["//Bob"], n);
+        self.given
+            .relay
+            .client
+            .submit(&alice, &envelope, Some(&voucher))
+            .await
+            .map(|_| ())
+            .map_err(|error| error.code().unwrap_or("no code").to_owned())
+    }
+
+    async fn channel_on_chain(&self) -> Channel {
+        let state: Option<Channel> = self
+            .given
+            .chain
+            .query(
+                &identity("//Alice").account_id(),
+                self.given.world.deployment.escrow,
+                &escrow::channel(self.channel),
             )
             .await
-        }
-    };
-    let stored_before = store.stats().await.unwrap().envelopes;
-
-    // Every voucher that does not pay is refused, and nothing is stored
-    let mut other_chain = voucher("//Alice", alices, PRICE);
-    other_chain.voucher.domain = [7; 32];
-    let mut other_escrow = voucher("//Alice", alices, PRICE);
-    other_escrow.voucher.contract = world.deployment.groups;
-    let other_escrow = other_escrow
-        .voucher
-        .sign(&Identity::from_suri("//Alice").unwrap());
-    for (what, postage) in [
-        ("no voucher", None),
-        (
-            "signed by another key",
-            Some(voucher("//Bob", alices, PRICE)),
-        ),
-        (
-            "another chain",
-            Some(
-                other_chain
-                    .voucher
-                    .sign(&Identity::from_suri("//Alice").unwrap()),
-            ),
-        ),
-        ("another escrow contract", Some(other_escrow)),
-        (
-            "a channel paying someone else",
-            Some(voucher("//Alice", to_bob, PRICE)),
-        ),
-        (
-            "someone else's channel",
-            Some(voucher("//Bob", bobs, PRICE)),
-        ),
-        (
-            "no such channel",
-            Some(voucher("//Alice", ChannelId(9_999), PRICE)),
-        ),
-        (
-            "more than the deposit",
-            Some(voucher("//Alice", alices, deposit + 1)),
-        ),
-        (
-            "less than the price",
-            Some(voucher("//Alice", alices, PRICE - 1)),
-        ),
-    ] {
-        let (status, body) = send(31, postage).await;
-        assert_eq!(
-            (status, error_code(&body).as_str()),
-            (StatusCode::PAYMENT_REQUIRED, "postage_required"),
-            "{what}: {}",
-            String::from_utf8_lossy(&body)
-        );
+            .unwrap();
+        state.unwrap()
     }
-    let identity = Identity::from_suri("//Alice").unwrap();
-    let envelope = message("//Alice", direct, 0, &["//Bob"], 31).to_bytes();
-    let auth = RequestAuth::sign(&identity, "POST", "/v1/envelopes", &envelope, now_ms());
-    let garbled = Request::post("/v1/envelopes")
-        .header(header::AUTHORIZATION, auth.to_header())
-        .header(POSTAGE_HEADER, "not a voucher")
-        .body(Body::from(envelope))
-        .unwrap();
-    let response = router.clone().oneshot(garbled).await.unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(store.stats().await.unwrap().envelopes, stored_before);
+}
 
-    // A voucher for the price pays for one message; a retry, with or
-    // without it, is answered with the original receipt and not charged
-    let (status, _) = send(31, Some(voucher("//Alice", alices, PRICE))).await;
-    assert_eq!(status, StatusCode::CREATED);
-    for retry in [Some(voucher("//Alice", alices, PRICE)), None] {
-        let (status, body) = send(31, retry).await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        assert!(
-            serde_json::from_slice::<SubmitResponse>(&body)
-                .unwrap()
-                .duplicate
-        );
-    }
-    // The same voucher does not pay for a second message; a higher one does
-    let answer = send(32, Some(voucher("//Alice", alices, PRICE))).await;
-    expect(answer, StatusCode::PAYMENT_REQUIRED, "postage_required");
-    let (status, _) = send(32, Some(voucher("//Alice", alices, 2 * PRICE))).await;
-    assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(store.stats().await.unwrap().envelopes, stored_before + 2);
-
-    // Alice sees what her channel paid for; Bob may not
-    let account_path = format!("/v1/postage/channels/{}", alices.0);
-    let (status, body) = request(&router, "//Alice", "GET", &account_path, Vec::new()).await;
-    assert_eq!(status, StatusCode::OK);
-    let account: PostageAccount = serde_json::from_slice(&body).unwrap();
-    assert_eq!(
-        (
-            account.messages,
-            account.cumulative,
-            account.claimed,
-            account.next_cumulative
-        ),
-        (2, 2 * PRICE, 0, 3 * PRICE)
-    );
-    let answer = request(&router, "//Bob", "GET", &account_path, Vec::new()).await;
-    expect(answer, StatusCode::FORBIDDEN, "forbidden");
-
-    // The claimer redeems the best voucher on chain, once
+async fn the_claimer_redeems_the_best_voucher_once(kind: Kind) {
+    let postal = Postal::new(kind, "claim").await;
+    // Given two paid messages
+    postal.send(31, PRICE).await.unwrap();
+    postal.send(32, 2 * PRICE).await.unwrap();
+    // When the claimer runs
     let claimer = Claimer::new(
-        store.clone(),
-        world.chain.clone(),
-        world.relay.clone(),
-        world.deployment.escrow,
+        postal.given.relay.store.clone(),
+        postal.given.chain.clone(),
+        Sr25519Signer::new(postal.given.relay.identity.clone()),
+        postal.given.world.deployment.escrow,
     );
     let pass = within(120, "claim postage", claimer.tick()).await.unwrap();
+    // Then it claims the best voucher on chain, and nothing the next time
     assert_eq!((pass.claims, pass.received), (1, 2 * PRICE));
-    assert_eq!(channel_on_chain(world, alices).await.paid, 2 * PRICE);
+    assert_eq!(postal.channel_on_chain().await.paid, 2 * PRICE);
     let pass = within(60, "claim nothing new", claimer.tick())
         .await
         .unwrap();
     assert_eq!(pass, ClaimPass::default());
-    assert_eq!(
-        store.postage(alices).await.unwrap().unwrap().claimed,
-        2 * PRICE
-    );
+    let record = postal
+        .given
+        .relay
+        .store
+        .postage(postal.channel)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.claimed, 2 * PRICE);
+}
 
-    // When Alice starts closing the channel on chain, the relay stops
-    // accepting its vouchers once that block is final
+async fn a_channel_closing_on_chain_stops_paying(kind: Kind) {
+    let postal = Postal::new(kind, "closing").await;
+    postal.send(31, PRICE).await.unwrap();
+    // When Alice starts closing the channel and the block is final
+    let close = escrow::start_close(postal.channel);
     call_ok(
-        &world.chain,
+        &postal.given.chain,
         &signer("//Alice"),
-        world.deployment.escrow,
+        postal.given.world.deployment.escrow,
         0,
-        escrow::start_close(alices),
+        close,
     )
     .await;
-    applied(world, view, "the closing").await;
-    let answer = send(33, Some(voucher("//Alice", alices, 3 * PRICE))).await;
-    expect(answer, StatusCode::PAYMENT_REQUIRED, "postage_required");
+    postal
+        .given
+        .relay
+        .applied(&postal.given.chain, "the closing")
+        .await;
+    // Then its vouchers no longer pay
+    assert_eq!(
+        postal.send(33, 3 * PRICE).await,
+        Err("postage_required".into())
+    );
     // (while a retry of a stored message still gets its receipt)
-    let (status, _) = send(31, Some(voucher("//Alice", alices, PRICE))).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(store.stats().await.unwrap().envelopes, stored_before + 2);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn relay_on_chain_with_sqlite() {
-    run(Kind::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn relay_on_chain_with_postgres() {
-    run(Kind::Postgres).await;
+    assert_eq!(postal.send(31, PRICE).await, Ok(()));
+    let stats = postal.given.relay.store.stats().await.unwrap();
+    assert_eq!(stats.envelopes, 1);
 }

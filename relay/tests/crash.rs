@@ -5,158 +5,59 @@
 // Helpers outside #[test] functions unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use inkpost_relay::api::envelopes::{EnvelopePage, SubmitResponse};
-use inkpost_relay::clock::now_ms;
-use inkpost_relay::store::Store;
-use inkpost_sdk::auth::RequestAuth;
+use inkpost_relay::store::{ProofState, Store};
 use inkpost_sdk::envelope::Envelope;
-use inkpost_sdk::ids::ConversationId;
-use inkpost_sdk::keys::Identity;
+use inkpost_sdk::ids::{ConversationId, GroupId};
 use inkpost_sdk::merkle::Proof;
+use inkpost_sdk::relay::api::SubmitResponse;
 use inkpost_tests::db::TestDatabase;
+use inkpost_tests::relay::{RelayProcess, ready, relay_args};
 use inkpost_tests::within;
-use inkpost_tests::world::{World, epoch_of, message, world};
+use inkpost_tests::world::{World, account_suri, identity, message};
 
-/// A relay process; killed with SIGKILL on drop.
-struct RelayProcess {
-    child: Child,
-    url: String,
+fn binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_inkpost-relay"))
 }
 
-impl RelayProcess {
-    fn spawn(world: &World, database_url: &str, anchoring: bool) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_inkpost-relay"))
-            .args(["--suri", "//Ferdie"])
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--database-url", database_url])
-            .args(["--node-url", world.node.url()])
-            .args([
-                "--identity-contract",
-                &world.deployment.identity.to_string(),
-            ])
-            .args(["--groups-contract", &world.deployment.groups.to_string()])
-            .args(["--anchors-contract", &world.deployment.anchors.to_string()])
-            .args(["--anchoring", &anchoring.to_string()])
-            .args(["--batch-interval-ms", "100", "--batch-max-leaves", "5"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    /// SIGKILL: no graceful shutdown, no flush.
-    fn kill_9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
+/// The relay binary as `suri` on `database_url` (batches of at most 5).
+async fn spawn(world: &World, suri: &str, database_url: &str, anchoring: bool) -> RelayProcess {
+    let anchoring = anchoring.to_string();
+    let args = relay_args(
+        world,
+        suri,
+        database_url,
+        &[
+            "--anchoring",
+            &anchoring,
+            "--batch-interval-ms",
+            "100",
+            "--batch-max-leaves",
+            "5",
+        ],
+    );
+    let process = RelayProcess::spawn(binary(), &args);
+    ready(&process.client).await;
+    process
 }
 
-impl Drop for RelayProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-type Http = Client<HttpConnector, Full<Bytes>>;
-
-fn http() -> Http {
-    Client::builder(TokioExecutor::new()).build_http()
-}
-
-async fn send(
-    http: &Http,
-    relay: &RelayProcess,
-    who: Option<&str>,
-    method: &str,
-    path: &str,
-    body: Vec<u8>,
-) -> Result<(StatusCode, Vec<u8>), hyper_util::client::legacy::Error> {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(format!("{}{path}", relay.url));
-    if let Some(who) = who {
-        let identity = Identity::from_suri(who).unwrap();
-        let auth = RequestAuth::sign(&identity, method, path, &body, now_ms());
-        request = request.header(header::AUTHORIZATION, auth.to_header());
-    }
-    let response = http
-        .request(request.body(Full::new(Bytes::from(body))).unwrap())
-        .await?;
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    Ok((status, body.to_vec()))
-}
-
-/// Waits until the relay answers `/ready` with 200.
-async fn ready(http: &Http, relay: &RelayProcess) {
-    within(120, "the relay is ready", async {
-        loop {
-            if let Ok((StatusCode::OK, _)) =
-                send(http, relay, None, "GET", "/ready", Vec::new()).await
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await;
-}
-
-async fn submit(
-    http: &Http,
-    relay: &RelayProcess,
-    envelope: &Envelope,
-) -> (StatusCode, SubmitResponse) {
-    let (status, body) = send(
-        http,
-        relay,
-        Some("//Alice"),
-        "POST",
-        "/v1/envelopes",
-        envelope.to_bytes(),
-    )
-    .await
-    .unwrap();
-    let response = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| panic!("{status}: {}", String::from_utf8_lossy(&body)));
-    (status, response)
-}
-
-async fn listed(http: &Http, relay: &RelayProcess, conversation: ConversationId) -> EnvelopePage {
-    let path = format!("/v1/conversations/{conversation}/envelopes");
-    let (status, body) = send(http, relay, Some("//Charlie"), "GET", &path, Vec::new())
+async fn submit(relay: &RelayProcess, envelope: &Envelope) -> SubmitResponse {
+    relay
+        .client
+        .submit(&identity("//Alice"), envelope, None)
         .await
-        .unwrap();
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    serde_json::from_slice(&body).unwrap()
+        .unwrap()
 }
 
-fn messages(world: &World, epoch: u64, count: u8) -> Vec<Envelope> {
-    let group = ConversationId::Group(world.group);
+fn messages(group: GroupId, epoch: u64, count: u8) -> Vec<Envelope> {
+    let conversation = ConversationId::Group(group);
     (1..=count)
         .map(|n| {
             message(
                 "//Alice",
-                group,
+                conversation,
                 epoch,
                 &["//Alice", "//Bob", "//Charlie"],
                 n,
@@ -167,56 +68,66 @@ fn messages(world: &World, epoch: u64, count: u8) -> Vec<Envelope> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_messages_survive_kill_9_and_retries_do_not_duplicate() {
-    let world = within(600, "set up the chain", world()).await;
+    let world = World::shared();
+    let chain = world.chain().await;
+    let group = world.team(&chain).await;
     let database = TestDatabase::sqlite();
-    let http = http();
-    let relay = RelayProcess::spawn(&world, &database.url, false);
-    ready(&http, &relay).await;
+    let relay = spawn(world, "//Ferdie", &database.url, false).await;
 
     // Given 20 acknowledged messages
-    let envelopes = messages(&world, epoch_of(&world).await, 20);
+    let envelopes = messages(group, world.epoch_of(&chain, group).await, 20);
     let mut receipts = Vec::new();
     for envelope in &envelopes {
-        let (status, response) = submit(&http, &relay, envelope).await;
-        assert_eq!(status, StatusCode::CREATED);
-        receipts.push(response.receipt);
+        let answer = submit(&relay, envelope).await;
+        assert!(!answer.duplicate);
+        receipts.push(answer.receipt);
     }
 
     // When the relay is killed with SIGKILL and started again
     relay.kill_9();
-    let relay = RelayProcess::spawn(&world, &database.url, false);
-    ready(&http, &relay).await;
+    let relay = spawn(world, "//Ferdie", &database.url, false).await;
 
     // Then every acknowledged message is there, in order
-    let group = ConversationId::Group(world.group);
-    let page = listed(&http, &relay, group).await;
+    let conversation = ConversationId::Group(group);
+    let charlie = identity("//Charlie");
+    let page = relay
+        .client
+        .list(&charlie, &conversation, 0, None)
+        .await
+        .unwrap();
     let stored: Vec<_> = page.envelopes.iter().map(|e| (e.id, e.seq)).collect();
     let acknowledged: Vec<_> = receipts.iter().map(|r| (r.message_id, r.seq)).collect();
     assert_eq!(stored, acknowledged);
 
     // And the client's retries get the original receipts and store nothing
     for (envelope, receipt) in envelopes.iter().zip(&receipts) {
-        let (status, response) = submit(&http, &relay, envelope).await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(response.duplicate);
-        assert_eq!(response.receipt.seq, receipt.seq);
+        let answer = submit(&relay, envelope).await;
+        assert!(answer.duplicate);
+        assert_eq!(answer.receipt.seq, receipt.seq);
     }
-    assert_eq!(listed(&http, &relay, group).await.envelopes.len(), 20);
+    let page = relay
+        .client
+        .list(&charlie, &conversation, 0, None)
+        .await
+        .unwrap();
+    assert_eq!(page.envelopes.len(), 20);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anchoring_resumes_after_kill_9_without_gaps_or_repeats() {
-    let world = within(600, "set up the chain", world()).await;
+    let world = World::shared();
+    let chain = world.chain().await;
+    let group = world.team(&chain).await;
+    let anchorer = world.funded(&chain, "kill-9-anchoring").await;
+    let suri = account_suri("kill-9-anchoring");
     let database = TestDatabase::sqlite();
     let store = Store::connect(&database.url, 2).await.unwrap();
-    let http = http();
-    let relay = RelayProcess::spawn(&world, &database.url, true);
-    ready(&http, &relay).await;
+    let relay = spawn(world, &suri, &database.url, true).await;
 
     // Given 12 acknowledged messages (batches of at most 5)
-    let envelopes = messages(&world, epoch_of(&world).await, 12);
+    let envelopes = messages(group, world.epoch_of(&chain, group).await, 12);
     for envelope in &envelopes {
-        assert_eq!(submit(&http, &relay, envelope).await.0, StatusCode::CREATED);
+        assert!(!submit(&relay, envelope).await.duplicate);
     }
 
     // When the relay is killed while a batch is formed but not finalized
@@ -233,8 +144,7 @@ async fn anchoring_resumes_after_kill_9_without_gaps_or_repeats() {
     relay.kill_9();
 
     // And started again
-    let relay = RelayProcess::spawn(&world, &database.url, true);
-    ready(&http, &relay).await;
+    let relay = spawn(world, &suri, &database.url, true).await;
     within(300, "every message anchored", async {
         loop {
             let stats = store.stats().await.unwrap();
@@ -255,17 +165,17 @@ async fn anchoring_resumes_after_kill_9_without_gaps_or_repeats() {
         batches.iter().map(|batch| batch.leaf_count).sum::<u64>(),
         12
     );
-    let relay_address = world.relay.identity().address();
-    let latest = world.latest_anchored_seq(&relay_address).await;
+    let submitter = anchorer.address();
+    let latest = world.latest_anchored_seq(&chain, &submitter).await;
     assert_eq!(latest, batches.len() as u64);
     for envelope in &envelopes {
-        let Some(inkpost_relay::store::ProofState::Anchored { batch, proof }) =
+        let Some(ProofState::Anchored { batch, proof }) =
             store.proof(&envelope.id()).await.unwrap()
         else {
             panic!("{} has no proof", envelope.id());
         };
         let on_chain = world
-            .anchored_batch(&relay_address, batch.seq.0)
+            .anchored_batch(&chain, &submitter, batch.seq.0)
             .await
             .unwrap();
         assert_eq!(on_chain.root, batch.root);

@@ -1,132 +1,134 @@
 //! The HTTP boundary, black-box through the router, on SQLite and on
-//! PostgreSQL, with a chain view connected to a real ink-node: every bad
-//! request answers its documented status and error body and writes nothing.
-//!
-//! The chain view here does not follow the chain and points at no deployed
-//! contracts, so it exercises what the relay decides before asking the
-//! chain (authentication, size, decoding) and what it answers when it
-//! cannot authorize a write. Access decisions on deployed contracts are
-//! tested in the relay's chain tests.
+//! PostgreSQL, with a fixed snapshot of chain state (no node): every bad
+//! request answers its documented status and error body and writes
+//! nothing. Access decisions as the chain changes are tested on a real node
+//! in `chain.rs`.
 // Helpers outside #[test] functions unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::connect_info::MockConnectInfo;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use inkpost_relay::api::{AppState, ErrorBody, Limits, app};
-use inkpost_relay::chain_view::{ChainView, Contracts};
+use http::{Method, Request, StatusCode, header};
+use inkpost_relay::api::{ErrorBody, Limits};
 use inkpost_relay::clock::now_ms;
-use inkpost_relay::store::Store;
+use inkpost_relay::directory::Snapshot;
 use inkpost_sdk::auth::RequestAuth;
-use inkpost_sdk::chain::Chain;
-use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
-use inkpost_sdk::ids::{Address, ClientMsgId, ConversationId, DirectId, Epoch, KeyVersion};
+use inkpost_sdk::contracts::Role;
+use inkpost_sdk::envelope::Envelope;
+use inkpost_sdk::ids::{ConversationId, DirectId, GroupId, KeyVersion};
 use inkpost_sdk::keys::Identity;
-use inkpost_tests::db::{Kind, TestDatabase};
-use inkpost_tests::node::TestNode;
-use inkpost_tests::within;
-use tower::ServiceExt;
+use inkpost_sdk::relay::RelayClient;
+use inkpost_tests::client::{RouterTransport, copy};
+use inkpost_tests::db::Kind;
+use inkpost_tests::relay::RouterRelay;
+use inkpost_tests::world::{identity, message};
 
-struct Relay {
-    router: Router,
-    store: Store,
-    _database: TestDatabase,
+/// Runs each named test on SQLite and on PostgreSQL.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::$name(inkpost_tests::db::Kind::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { super::$name(inkpost_tests::db::Kind::Postgres).await }
+        }
+    )*};
 }
 
-async fn relay(kind: Kind, chain: &Chain) -> Relay {
-    let limits = Limits {
+on_both!(
+    a_request_without_a_valid_signature_is_unauthenticated,
+    a_stale_or_future_request_is_refused,
+    an_oversized_body_is_too_large,
+    a_body_that_is_not_a_valid_envelope_is_a_bad_request,
+    an_envelope_submitted_by_another_account_is_forbidden,
+    writes_are_unavailable_while_the_relay_does_not_follow_the_chain,
+    malformed_ids_in_paths_and_queries_are_bad_requests,
+    a_replayed_request_is_refused,
+    a_stranger_cannot_read_a_direct_conversation,
+    access_follows_the_snapshot_s_roles,
+    service_routes_answer,
+    rate_limits_answer_429_with_retry_after,
+);
+
+/// Alice, Bob and Charlie registered; group 1 of Alice (owner), Bob
+/// (member) and Charlie (reader) at epoch 3.
+fn snapshot() -> Snapshot {
+    let snapshot = Snapshot::new();
+    for (uri, handle) in [
+        ("//Alice", "alice"),
+        ("//Bob", "bob"),
+        ("//Charlie", "charlie"),
+    ] {
+        let who = identity(uri);
+        snapshot.register(handle, who.account_id(), who.encryption_key(KeyVersion(1)));
+    }
+    snapshot.set_group(
+        GroupId(1),
+        3,
+        &[
+            (identity("//Alice").account_id(), Role::Owner),
+            (identity("//Bob").account_id(), Role::Member),
+            (identity("//Charlie").account_id(), Role::Reader),
+        ],
+    );
+    snapshot
+}
+
+/// Limits with a small body size and a one-minute clock window.
+fn limits() -> Limits {
+    Limits {
         max_envelope_bytes: 4 * 1024,
+        max_clock_skew_secs: 60,
         ..Limits::default()
-    };
-    relay_with(kind, chain, limits).await
-}
-
-async fn relay_with(kind: Kind, chain: &Chain, limits: Limits) -> Relay {
-    let database = TestDatabase::new(kind).await;
-    let store = Store::connect(&database.url, 4).await.unwrap();
-    let relay = Identity::from_suri("//Ferdie").unwrap();
-    let contracts = Contracts {
-        identity: Address([1; 20]),
-        groups: Address([2; 20]),
-        escrow: None,
-    };
-    let view = ChainView::new(chain.clone(), contracts, relay.account_id());
-    Relay {
-        router: app(AppState::new(store.clone(), view, relay, limits)),
-        store,
-        _database: database,
     }
 }
 
+async fn relay(kind: Kind) -> RouterRelay<Snapshot> {
+    RouterRelay::on_snapshot(kind, snapshot(), limits()).await
+}
+
 fn alice() -> Identity {
-    Identity::from_suri("//Alice").unwrap()
+    identity("//Alice")
 }
 
 fn bob() -> Identity {
-    Identity::from_suri("//Bob").unwrap()
+    identity("//Bob")
+}
+
+fn alice_and_bob() -> ConversationId {
+    ConversationId::Direct(DirectId::between(
+        &alice().account_id(),
+        &bob().account_id(),
+    ))
 }
 
 /// A direct message from Alice to Bob.
 fn direct_envelope() -> Envelope {
-    let (alice, bob) = (alice(), bob());
-    let draft = Draft {
-        conversation: ConversationId::Direct(DirectId::between(
-            &alice.account_id(),
-            &bob.account_id(),
-        )),
-        epoch: Epoch(0),
-        sent_at_ms: now_ms(),
-        client_msg_id: ClientMsgId([9; 16]),
-    };
-    let recipient = Recipient {
-        account: bob.account_id(),
-        key: bob.encryption_key(KeyVersion(1)),
-        key_version: KeyVersion(1),
-    };
-    Envelope::seal(&alice, draft, &[recipient], b"hello Bob").unwrap()
+    message("//Alice", alice_and_bob(), 0, &["//Bob"], 9)
 }
 
-/// A request signed by `signer` at `timestamp_ms`.
-fn signed_at(
-    signer: &Identity,
-    method: &str,
-    path: &str,
-    body: Vec<u8>,
-    timestamp_ms: u64,
-) -> (Request<Body>, RequestAuth) {
-    let auth = RequestAuth::sign(signer, method, path, &body, timestamp_ms);
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
+/// A submit of `body` signed by `signer` at `timestamp_ms`.
+fn submit_at(signer: &Identity, body: Vec<u8>, timestamp_ms: u64) -> Request<Vec<u8>> {
+    let auth = RequestAuth::sign(signer, "POST", "/v1/envelopes", &body, timestamp_ms);
+    Request::post("/v1/envelopes")
         .header(header::AUTHORIZATION, auth.to_header())
-        .header(header::CONTENT_TYPE, "application/octet-stream")
-        .body(Body::from(body))
-        .unwrap();
-    (request, auth)
-}
-
-fn signed(signer: &Identity, method: &str, path: &str, body: Vec<u8>) -> Request<Body> {
-    signed_at(signer, method, path, body, now_ms()).0
-}
-
-async fn send(relay: &Relay, request: Request<Body>) -> (StatusCode, Vec<u8>) {
-    let response = relay.router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, body.to_vec())
+        .body(body)
+        .unwrap()
 }
 
 /// Sends `request` and checks the status and error code it answers.
-async fn expect_error(relay: &Relay, request: Request<Body>, status: StatusCode, code: &str) {
-    let (got, body) = send(relay, request).await;
-    let error: ErrorBody = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| panic!("not an error body: {}", String::from_utf8_lossy(&body)));
+async fn expect_error(
+    client: &RelayClient,
+    request: Request<Vec<u8>>,
+    status: StatusCode,
+    code: &str,
+) {
+    let response = client.exchange(request).await.unwrap();
+    let body = response.body();
+    let error: ErrorBody = serde_json::from_slice(body)
+        .unwrap_or_else(|_| panic!("not an error body: {}", String::from_utf8_lossy(body)));
     assert_eq!(
-        (got, error.error.as_str()),
+        (response.status(), error.error.as_str()),
         (status, code),
         "{}",
         error.message
@@ -134,173 +136,276 @@ async fn expect_error(relay: &Relay, request: Request<Body>, status: StatusCode,
     assert!(!error.message.is_empty());
 }
 
-/// Nothing was stored in Alice and Bob's conversation.
-async fn nothing_written(relay: &Relay) {
-    let conversation = direct_envelope().header.conversation;
-    assert!(
-        relay
-            .store
-            .list(&conversation, 0, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+/// Nothing was stored in Alice and Bob's conversation or group 1.
+async fn nothing_written(relay: &RouterRelay<Snapshot>) {
+    for conversation in [alice_and_bob(), ConversationId::Group(GroupId(1))] {
+        assert!(
+            relay
+                .store
+                .list(&conversation, 0, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
 }
 
-async fn bad_requests_answer_their_status_and_write_nothing(relay: &Relay) {
+async fn a_request_without_a_valid_signature_is_unauthenticated(kind: Kind) {
+    let relay = relay(kind).await;
     let envelope = direct_envelope().to_bytes();
     let path = "/v1/envelopes";
-
-    // No Authorization header.
-    let request = Request::post(path)
-        .body(Body::from(envelope.clone()))
-        .unwrap();
-    expect_error(relay, request, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-
-    // A header that does not parse.
+    // No Authorization header, or one that does not parse.
+    let request = Request::post(path).body(envelope.clone()).unwrap();
+    expect_error(
+        &relay.client,
+        request,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
     let request = Request::post(path)
         .header(header::AUTHORIZATION, "Bearer abc")
-        .body(Body::from(envelope.clone()))
+        .body(envelope.clone())
         .unwrap();
-    expect_error(relay, request, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-
+    expect_error(
+        &relay.client,
+        request,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
     // Signed over another body: the signature binds the body.
-    let (mut request, _) = signed_at(&alice(), "POST", path, b"other".to_vec(), now_ms());
-    *request.body_mut() = Body::from(envelope.clone());
-    expect_error(relay, request, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-
+    let mut request = submit_at(&alice(), b"other".to_vec(), now_ms());
+    *request.body_mut() = envelope.clone();
+    expect_error(
+        &relay.client,
+        request,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
     // Signed for another path: the signature binds the path.
-    let (request, _) = signed_at(&alice(), "POST", "/v1/other", envelope.clone(), now_ms());
-    let (parts, body) = request.into_parts();
-    let mut request = Request::from_parts(parts, body);
+    let mut request = relay
+        .client
+        .signed(&alice(), Method::POST, "/v1/other", envelope);
     *request.uri_mut() = path.parse().unwrap();
-    expect_error(relay, request, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    expect_error(
+        &relay.client,
+        request,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    nothing_written(&relay).await;
+}
 
+async fn a_stale_or_future_request_is_refused(kind: Kind) {
+    let relay = relay(kind).await;
     // Signed two minutes ago (the window is one minute), or in the future.
     for timestamp in [now_ms() - 120_000, now_ms() + 120_000] {
-        let (request, _) = signed_at(&alice(), "POST", path, envelope.clone(), timestamp);
-        expect_error(relay, request, StatusCode::UNAUTHORIZED, "stale_request").await;
+        let request = submit_at(&alice(), direct_envelope().to_bytes(), timestamp);
+        expect_error(
+            &relay.client,
+            request,
+            StatusCode::UNAUTHORIZED,
+            "stale_request",
+        )
+        .await;
     }
+    nothing_written(&relay).await;
+}
 
-    // Larger than the relay accepts.
-    let request = signed(&alice(), "POST", path, vec![0; 4 * 1024 + 1]);
-    expect_error(relay, request, StatusCode::PAYLOAD_TOO_LARGE, "too_large").await;
+async fn an_oversized_body_is_too_large(kind: Kind) {
+    let relay = relay(kind).await;
+    let request = submit_at(&alice(), vec![0; 4 * 1024 + 1], now_ms());
+    expect_error(
+        &relay.client,
+        request,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+    )
+    .await;
+    nothing_written(&relay).await;
+}
 
-    // Not an envelope.
-    let request = signed(&alice(), "POST", path, b"not scale".to_vec());
-    expect_error(relay, request, StatusCode::BAD_REQUEST, "bad_request").await;
-
-    // An envelope with one flipped ciphertext bit: its signature fails.
+async fn a_body_that_is_not_a_valid_envelope_is_a_bad_request(kind: Kind) {
+    let relay = relay(kind).await;
+    let request = submit_at(&alice(), b"not scale".to_vec(), now_ms());
+    expect_error(
+        &relay.client,
+        request,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    // One flipped ciphertext bit: the sender's signature fails.
     let mut tampered = direct_envelope();
     tampered.payload.ciphertext[0] ^= 1;
-    let request = signed(&alice(), "POST", path, tampered.to_bytes());
-    expect_error(relay, request, StatusCode::BAD_REQUEST, "bad_request").await;
-
-    // Alice's envelope submitted by Bob.
-    let request = signed(&bob(), "POST", path, envelope.clone());
-    expect_error(relay, request, StatusCode::FORBIDDEN, "forbidden").await;
-
-    // A valid submit while the relay does not follow the chain: it cannot
-    // authorize the write, says so, and stores nothing.
-    let request = signed(&alice(), "POST", path, envelope.clone());
+    let request = submit_at(&alice(), tampered.to_bytes(), now_ms());
     expect_error(
-        relay,
+        &relay.client,
+        request,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    nothing_written(&relay).await;
+}
+
+async fn an_envelope_submitted_by_another_account_is_forbidden(kind: Kind) {
+    let relay = relay(kind).await;
+    let request = submit_at(&bob(), direct_envelope().to_bytes(), now_ms());
+    expect_error(&relay.client, request, StatusCode::FORBIDDEN, "forbidden").await;
+    nothing_written(&relay).await;
+}
+
+async fn writes_are_unavailable_while_the_relay_does_not_follow_the_chain(kind: Kind) {
+    let relay = relay(kind).await;
+    relay.view.set_following(false);
+    let request = submit_at(&alice(), direct_envelope().to_bytes(), now_ms());
+    expect_error(
+        &relay.client,
         request,
         StatusCode::SERVICE_UNAVAILABLE,
         "unavailable",
     )
     .await;
-
-    // Malformed ids in paths and queries.
-    let request = signed(&alice(), "GET", "/v1/envelopes/0x1234", Vec::new());
-    expect_error(relay, request, StatusCode::BAD_REQUEST, "bad_request").await;
-    let request = signed(
-        &alice(),
-        "GET",
-        "/v1/conversations/room:1/envelopes",
-        Vec::new(),
-    );
-    expect_error(relay, request, StatusCode::BAD_REQUEST, "bad_request").await;
-    let request = signed(
-        &alice(),
-        "GET",
-        "/v1/conversations/group:1/envelopes?after=minus-one",
-        Vec::new(),
-    );
-    expect_error(relay, request, StatusCode::BAD_REQUEST, "bad_request").await;
-
-    nothing_written(relay).await;
+    nothing_written(&relay).await;
 }
 
-async fn a_replayed_request_is_refused(relay: &Relay) {
+async fn malformed_ids_in_paths_and_queries_are_bad_requests(kind: Kind) {
+    let relay = relay(kind).await;
+    for path in [
+        "/v1/envelopes/0x1234",
+        "/v1/conversations/room:1/envelopes",
+        "/v1/conversations/group:1/envelopes?after=minus-one",
+    ] {
+        let request = relay.client.signed(&alice(), Method::GET, path, Vec::new());
+        expect_error(
+            &relay.client,
+            request,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        )
+        .await;
+    }
+}
+
+async fn a_replayed_request_is_refused(kind: Kind) {
+    let relay = relay(kind).await;
     // Reading an unknown message answers 404 the first time...
     let path = format!("/v1/envelopes/{}", direct_envelope().id());
-    let (request, auth) = signed_at(&alice(), "GET", &path, Vec::new(), now_ms());
-    expect_error(relay, request, StatusCode::NOT_FOUND, "not_found").await;
-
+    let request = relay
+        .client
+        .signed(&alice(), Method::GET, &path, Vec::new());
+    let replay = copy(&request);
+    expect_error(&relay.client, request, StatusCode::NOT_FOUND, "not_found").await;
     // ...and the very same signed request again is a replay.
-    let replay = Request::get(&path)
-        .header(header::AUTHORIZATION, auth.to_header())
-        .body(Body::empty())
-        .unwrap();
-    expect_error(relay, replay, StatusCode::UNAUTHORIZED, "replayed_nonce").await;
-}
-
-async fn a_stranger_cannot_read_a_direct_conversation(relay: &Relay) {
-    let charlie = Identity::from_suri("//Charlie").unwrap();
-    let conversation = direct_envelope().header.conversation;
-    // Charlie names Bob as the peer, but Alice–Bob is not Charlie–Bob.
-    let path = format!(
-        "/v1/conversations/{conversation}/envelopes?peer={}",
-        bob().account_id()
-    );
-    let request = signed(&charlie, "GET", &path, Vec::new());
-    expect_error(relay, request, StatusCode::FORBIDDEN, "forbidden").await;
-
-    // Bob naming Alice is a party, and reads an empty page.
-    let path = format!(
-        "/v1/conversations/{conversation}/envelopes?peer={}",
-        alice().account_id()
-    );
-    let (status, body) = send(relay, signed(&bob(), "GET", &path, Vec::new())).await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(page["envelopes"], serde_json::json!([]));
-    assert_eq!(page["next_after"], serde_json::Value::Null);
-}
-
-async fn service_routes_answer(relay: &Relay) {
-    let (status, body) = send(relay, Request::get("/health").body(Body::empty()).unwrap()).await;
-    assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"ok"[..]));
-
-    // Not following the chain: not ready, and it says which part is missing.
-    let (status, body) = send(relay, Request::get("/ready").body(Body::empty()).unwrap()).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    let readiness: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(
-        readiness,
-        serde_json::json!({"database": true, "chain": false})
-    );
-
-    let (status, body) = send(
-        relay,
-        Request::get("/v1/batches").body(Body::empty()).unwrap(),
+    expect_error(
+        &relay.client,
+        replay,
+        StatusCode::UNAUTHORIZED,
+        "replayed_nonce",
     )
     .await;
-    assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"[]"[..]));
-    let request = Request::get("/v1/batches?limit=x")
-        .body(Body::empty())
+}
+
+async fn a_stranger_cannot_read_a_direct_conversation(kind: Kind) {
+    let relay = relay(kind).await;
+    let conversation = alice_and_bob();
+    // Charlie names Bob as the peer, but Alice–Bob is not Charlie–Bob.
+    let charlie = identity("//Charlie");
+    let error = relay
+        .client
+        .list(&charlie, &conversation, 0, Some(&bob().account_id()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("forbidden"), "{error}");
+    // Bob naming Alice is a party, and reads an empty page.
+    let page = relay
+        .client
+        .list(&bob(), &conversation, 0, Some(&alice().account_id()))
+        .await
         .unwrap();
-    expect_error(relay, request, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert!(page.envelopes.is_empty());
+    assert_eq!(page.next_after, None);
+}
+
+async fn access_follows_the_snapshot_s_roles(kind: Kind) {
+    let relay = relay(kind).await;
+    let group = ConversationId::Group(GroupId(1));
+    let members = ["//Alice", "//Bob", "//Charlie"];
+    // A member posts at the current epoch and is answered with a receipt.
+    let sent = message("//Bob", group, 3, &members, 1);
+    let answer = relay.client.submit(&bob(), &sent, None).await.unwrap();
+    answer.receipt.verify().unwrap();
+    assert_eq!(
+        (answer.receipt.message_id, answer.receipt.seq),
+        (sent.id(), 1)
+    );
+    // A reader may not post; an old epoch is stale; no group is not found.
+    let refusals = [
+        (
+            "//Charlie",
+            message("//Charlie", group, 3, &members, 2),
+            "forbidden",
+        ),
+        (
+            "//Alice",
+            message("//Alice", group, 2, &members, 3),
+            "stale_epoch",
+        ),
+        (
+            "//Alice",
+            message("//Alice", ConversationId::Group(GroupId(2)), 0, &members, 4),
+            "not_found",
+        ),
+        // Dave is not registered at all.
+        (
+            "//Dave",
+            message("//Dave", group, 3, &members, 5),
+            "forbidden",
+        ),
+    ];
+    for (who, envelope, code) in refusals {
+        let error = relay
+            .client
+            .submit(&identity(who), &envelope, None)
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), Some(code), "{who}: {error}");
+    }
+    // The reader reads the one message.
+    let page = relay
+        .client
+        .list(&identity("//Charlie"), &group, 0, None)
+        .await
+        .unwrap();
+    assert_eq!(page.envelopes.len(), 1);
+}
+
+async fn service_routes_answer(kind: Kind) {
+    let relay = relay(kind).await;
+    let client = &relay.client;
+    client.health().await.unwrap();
+    // Not following the chain: not ready, and it says which part is missing.
+    relay.view.set_following(false);
+    let readiness = client.ready().await.unwrap();
+    assert!(readiness.database && !readiness.chain, "{readiness:?}");
+
+    assert_eq!(client.batches(0).await.unwrap(), Vec::new());
+    let request = client.request(Method::GET, "/v1/batches?limit=x");
+    expect_error(client, request, StatusCode::BAD_REQUEST, "bad_request").await;
     // A relay without a price charges no postage.
-    let request = Request::get("/v1/postage").body(Body::empty()).unwrap();
-    expect_error(relay, request, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(client.postage_terms().await.unwrap(), None);
 
     // The OpenAPI document names every route and every error code.
-    let request = Request::get("/openapi.yaml").body(Body::empty()).unwrap();
-    let (status, body) = send(relay, request).await;
-    assert_eq!(status, StatusCode::OK);
-    let document = String::from_utf8(body).unwrap();
+    let response = client
+        .exchange(client.request(Method::GET, "/openapi.yaml"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let document = String::from_utf8(response.body().to_vec()).unwrap();
     for route in [
         "/v1/envelopes:",
         "/v1/envelopes/{id}:",
@@ -331,36 +436,34 @@ async fn service_routes_answer(relay: &Relay) {
     ] {
         assert!(document.contains(code), "{code} is not documented");
     }
-
-    let (status, _) = send(
-        relay,
-        Request::get("/v2/nothing").body(Body::empty()).unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let response = client
+        .exchange(client.request(Method::GET, "/v2/nothing"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
-async fn rate_limits_answer_429_with_retry_after(kind: Kind, chain: &Chain) {
+async fn rate_limits_answer_429_with_retry_after(kind: Kind) {
     let limits = Limits {
         rate_per_identity: 0.01,
         rate_per_ip: 0.01,
         rate_burst: 2.0,
-        ..Limits::default()
+        ..limits()
     };
-    let relay = relay_with(kind, chain, limits).await;
+    let relay = RouterRelay::on_snapshot(kind, snapshot(), limits).await;
     let path = format!("/v1/envelopes/{}", direct_envelope().id());
 
     // Alice's burst of two passes (to a 404), her third request is refused
     for _ in 0..2 {
-        let request = signed(&alice(), "GET", &path, Vec::new());
-        expect_error(&relay, request, StatusCode::NOT_FOUND, "not_found").await;
+        let request = relay
+            .client
+            .signed(&alice(), Method::GET, &path, Vec::new());
+        expect_error(&relay.client, request, StatusCode::NOT_FOUND, "not_found").await;
     }
-    let response = relay
-        .router
-        .clone()
-        .oneshot(signed(&alice(), "GET", &path, Vec::new()))
-        .await
-        .unwrap();
+    let request = relay
+        .client
+        .signed(&alice(), Method::GET, &path, Vec::new());
+    let response = relay.client.exchange(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry_after: u64 = response.headers()[header::RETRY_AFTER]
         .to_str()
@@ -370,44 +473,24 @@ async fn rate_limits_answer_429_with_retry_after(kind: Kind, chain: &Chain) {
     // One token per 100 s at 0.01/s.
     assert!((99..=100).contains(&retry_after), "{retry_after}");
     // Bob has a bucket of his own
-    let request = signed(&bob(), "GET", &path, Vec::new());
-    expect_error(&relay, request, StatusCode::NOT_FOUND, "not_found").await;
+    let request = relay.client.signed(&bob(), Method::GET, &path, Vec::new());
+    expect_error(&relay.client, request, StatusCode::NOT_FOUND, "not_found").await;
 
     // Per client address, when the server knows it
-    let router = relay
-        .router
-        .clone()
-        .layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 7], 4000))));
+    let peer = SocketAddr::from(([10, 0, 0, 7], 4000));
+    let client = RelayClient::new(
+        "http://relay.test",
+        RouterTransport::from_peer(relay.router.clone(), peer),
+    );
     for expected in [
         StatusCode::OK,
         StatusCode::OK,
         StatusCode::TOO_MANY_REQUESTS,
     ] {
-        let request = Request::get("/health").body(Body::empty()).unwrap();
-        let status = router.clone().oneshot(request).await.unwrap().status();
-        assert_eq!(status, expected);
+        let response = client
+            .exchange(client.request(Method::GET, "/health"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected);
     }
-}
-
-async fn run_all(kind: Kind) {
-    let node = TestNode::start().unwrap_or_else(|error| panic!("{error}"));
-    let chain = within(60, "connect to ink-node", Chain::connect(node.url()))
-        .await
-        .unwrap();
-    let relay = relay(kind, &chain).await;
-    bad_requests_answer_their_status_and_write_nothing(&relay).await;
-    a_replayed_request_is_refused(&relay).await;
-    a_stranger_cannot_read_a_direct_conversation(&relay).await;
-    service_routes_answer(&relay).await;
-    rate_limits_answer_429_with_retry_after(kind, &chain).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn http_boundary_on_sqlite() {
-    run_all(Kind::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn http_boundary_on_postgres() {
-    run_all(Kind::Postgres).await;
 }

@@ -36,6 +36,9 @@ on_both!(
     batches_take_every_id_once_in_arrival_order,
     proofs_are_pending_until_the_batch_is_anchored,
     a_nonce_is_accepted_once,
+    concurrent_nonces_are_fresh_once_each,
+    one_group_with_repeats_stores_each_message_once,
+    a_group_spanning_conversations_keeps_each_dense,
     pruning_never_deletes_unanchored_envelopes,
     postage_pays_for_each_message_once,
 );
@@ -203,9 +206,9 @@ async fn batches_take_every_id_once_in_arrival_order(kind: Kind) {
                 .id,
         );
     }
-    let (first, first_ids) = store.form_batch(4, 10, root_of).await.unwrap().unwrap();
-    let (second, second_ids) = store.form_batch(4, 20, root_of).await.unwrap().unwrap();
-    assert!(store.form_batch(4, 30, root_of).await.unwrap().is_none());
+    let (first, first_ids) = store.form_batch(4, 10).await.unwrap().unwrap();
+    let (second, second_ids) = store.form_batch(4, 20).await.unwrap().unwrap();
+    assert!(store.form_batch(4, 30).await.unwrap().is_none());
 
     assert_eq!((first.seq, second.seq), (BatchSeq(1), BatchSeq(2)));
     assert_eq!((first.leaf_count, second.leaf_count), (4, 3));
@@ -225,7 +228,7 @@ async fn proofs_are_pending_until_the_batch_is_anchored(kind: Kind) {
     for n in 0..5 {
         ids.push(store_new(&store, envelope(group(1), 1, n)).await.id);
     }
-    let (batch, leaves) = store.form_batch(100, 10, root_of).await.unwrap().unwrap();
+    let (batch, leaves) = store.form_batch(100, 10).await.unwrap().unwrap();
     assert_eq!(
         store.proof(&ids[2]).await.unwrap(),
         Some(ProofState::Pending)
@@ -262,10 +265,109 @@ async fn a_nonce_is_accepted_once(kind: Kind) {
     assert!(store.use_nonce(&alice, &[5; 16], 3_000).await.unwrap());
 }
 
+/// The same nonces submitted concurrently (so that the writer takes them
+/// in one group): each is fresh exactly once.
+async fn concurrent_nonces_are_fresh_once_each(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let tasks: Vec<_> = (0..64u8)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (account, nonce) = (AccountId([n % 2; 32]), [n % 8; 16]);
+                (
+                    account,
+                    nonce,
+                    store.use_nonce(&account, &nonce, 1_000).await.unwrap(),
+                )
+            })
+        })
+        .collect();
+    let mut fresh = HashSet::new();
+    for task in tasks {
+        let (account, nonce, is_fresh) = task.await.unwrap();
+        if is_fresh {
+            assert!(fresh.insert((account, nonce)), "{nonce:?} fresh twice");
+        }
+    }
+    // Accounts 0 and 1 each with the four nonces of their parity.
+    assert_eq!(fresh.len(), 8);
+}
+
+/// Concurrent submits of a few messages, each several times, by id and by
+/// client id: one is stored per message, every other answer is its
+/// original, and the sequence stays dense.
+async fn one_group_with_repeats_stores_each_message_once(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let tasks: Vec<_> = (0..60u32)
+        .map(|i| {
+            let store = store.clone();
+            let mut new = envelope(group(3), 4, i % 5);
+            if i % 3 == 0 {
+                // A retry with another body (another id) but the same
+                // client message id is still the same message.
+                new.body.push(b'!');
+                new.id = MessageId::of_bytes(&new.body);
+            }
+            tokio::spawn(async move { (i % 5, store.insert(new).await.unwrap()) })
+        })
+        .collect();
+    let mut originals: std::collections::HashMap<u32, StoredEnvelope> = Default::default();
+    let mut answers = Vec::new();
+    for task in tasks {
+        let (n, insert) = task.await.unwrap();
+        match insert {
+            Insert::Stored(stored) => {
+                assert!(
+                    originals.insert(n, stored).is_none(),
+                    "message {n} stored twice"
+                );
+            }
+            Insert::Duplicate(stored) => answers.push((n, stored)),
+            unpaid => panic!("{unpaid:?} without postage"),
+        }
+    }
+    assert_eq!(originals.len(), 5);
+    for (n, answer) in answers {
+        assert_eq!(
+            answer, originals[&n],
+            "a retry of message {n} got another answer"
+        );
+    }
+    let seqs: Vec<u64> = store
+        .list(&group(3), 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|stored| stored.seq)
+        .collect();
+    assert_eq!(seqs, vec![1, 2, 3, 4, 5]);
+}
+
+/// Many senders in many conversations at once: every conversation's
+/// sequence numbers run from 1 without a gap.
+async fn a_group_spanning_conversations_keeps_each_dense(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let tasks: Vec<_> = (0..120u32)
+        .map(|n| {
+            let store = store.clone();
+            let new = envelope(group(u64::from(n % 7)), (n % 3) as u8, n);
+            tokio::spawn(async move { store.insert(new).await.unwrap() })
+        })
+        .collect();
+    for task in tasks {
+        assert!(matches!(task.await.unwrap(), Insert::Stored(_)));
+    }
+    for conversation in 0..7u64 {
+        let listed = store.list(&group(conversation), 0, 100).await.unwrap();
+        let seqs: Vec<u64> = listed.iter().map(|stored| stored.seq).collect();
+        assert_eq!(seqs, (1..=listed.len() as u64).collect::<Vec<_>>());
+    }
+}
+
 async fn pruning_never_deletes_unanchored_envelopes(kind: Kind) {
     let (_database, store) = open(kind).await;
     let old = store_new(&store, envelope(group(1), 1, 0)).await;
-    let (batch, leaves) = store.form_batch(10, 10, root_of).await.unwrap().unwrap();
+    let (batch, leaves) = store.form_batch(10, 10).await.unwrap().unwrap();
     let unanchored = store_new(&store, envelope(group(1), 1, 1)).await;
     store
         .mark_anchored(batch.seq, AT, &proofs_of(&leaves))

@@ -12,7 +12,11 @@
 //! - [`voucher`]: payment-channel vouchers as the escrow contract checks them;
 //! - [`auth`]: signed, replay-protected relay requests;
 //! - [`receipt`]: relays' signed acknowledgements of stored messages;
-//! - [`contracts`]: call data and result types of the Inkpost contracts;
+//! - [`relay`]: the relay's HTTP API: wire types and the client (its
+//!   HTTP/1.1 transport with feature `http-client`);
+//! - [`contracts`]: call data, result types and errors of the Inkpost
+//!   contracts;
+//! - [`units`]: native units and tokens;
 //! - `chain` (feature `chain`): deploying and calling them through subxt.
 //!
 //! ```
@@ -64,8 +68,9 @@ pub mod ids;
 pub mod keys;
 pub mod merkle;
 pub mod receipt;
-pub mod relay_api;
+pub mod relay;
 pub mod signature;
+pub mod units;
 pub mod voucher;
 
 /// Any error of this library.

@@ -1,13 +1,19 @@
-//! Test harness for Inkpost's end-to-end tests: a real `ink-node` on free
-//! ports, killed on drop, and a timeout for every step that waits.
+//! The test kit of Inkpost, one of each: a real node on free ports
+//! ([`node`]), fresh real databases ([`db`]), a world on chain with the
+//! contracts deployed ([`world`]), relays in process or as a process
+//! ([`relay`]), and the SDK's relay client over an in-process router
+//! ([`client`]). Plus a timeout for every step that waits.
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod db;
-pub mod deploy;
 pub mod node;
+pub mod relay;
 pub mod world;
 
 use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Runs `future`, panicking with `what` if it takes longer than `seconds`.
@@ -16,4 +22,18 @@ pub async fn within<T>(seconds: u64, what: &str, future: impl Future<Output = T>
         Ok(value) => value,
         Err(_) => panic!("timed out after {seconds} s: {what}"),
     }
+}
+
+/// A new, empty directory under the system's temporary directory, named
+/// after `tag` and unique to this process.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "inkpost-{tag}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
+    dir
 }

@@ -4,12 +4,15 @@
 //! variable ink_e2e uses), `$INK_NODE`, or `ink-node` on `PATH`, with
 //! temporary state and an OS-chosen RPC port, which it reads from the node's
 //! log. Set `$CONTRACTS_NODE_URL` to use an already running node instead.
-//! The node is killed when the handle drops.
+//! The node is killed (SIGKILL) when the handle drops, and also when the
+//! test process ends without dropping it (a node shared by a whole test
+//! binary lives in a `static`): it runs under a small shell that kills it
+//! as soon as its stdin, a pipe from this process, closes.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -55,10 +58,27 @@ pub enum NodeError {
 /// A running dev chain (or a reference to an external one).
 #[derive(Debug)]
 pub struct TestNode {
-    child: Option<Child>,
+    /// The process, replaced by [`TestNode::restart`].
+    process: Mutex<Option<Process>>,
     url: String,
     log: Arc<Mutex<VecDeque<String>>>,
     base_path: Option<PathBuf>,
+}
+
+/// The watchdog shell and, through its stdin, the node's life.
+#[derive(Debug)]
+struct Process {
+    child: Child,
+    /// Closing it makes the watchdog kill the node.
+    lifeline: Option<ChildStdin>,
+}
+
+impl Process {
+    /// SIGKILLs the node (through the watchdog) and waits for both to exit.
+    fn kill(mut self) {
+        drop(self.lifeline.take());
+        let _ = self.child.wait();
+    }
 }
 
 impl TestNode {
@@ -80,102 +100,60 @@ impl TestNode {
     pub fn start() -> Result<Self, NodeError> {
         if let Ok(url) = std::env::var("CONTRACTS_NODE_URL") {
             return Ok(Self {
-                child: None,
+                process: Mutex::new(None),
                 url,
                 log: Arc::default(),
                 base_path: None,
             });
         }
-        Self::spawn(None, 0)
+        Self::spawn(None)
     }
 
     /// Starts a dev chain that keeps its state in `base_path`, so that
     /// [`TestNode::restart`] brings the same chain back.
     pub fn start_persistent(base_path: &Path) -> Result<Self, NodeError> {
-        Self::spawn(Some(base_path.to_owned()), 0)
+        Self::spawn(Some(base_path.to_owned()))
     }
 
     /// Kills the node (SIGKILL) and starts it again on the same state and
     /// RPC port. Only for nodes from [`TestNode::start_persistent`].
-    pub fn restart(&mut self) -> Result<(), NodeError> {
+    pub fn restart(&self) -> Result<(), NodeError> {
         let port = self
             .url
             .rsplit(':')
             .next()
             .and_then(|port| port.parse().ok());
-        let (Some(port), Some(_)) = (port, &self.base_path) else {
+        let (Some(port), Some(base_path)) = (port, &self.base_path) else {
             return Err(NodeError::NotRestartable);
         };
         self.kill();
-        *self = Self::spawn(self.base_path.clone(), port)?;
+        let (process, _) = launch(Some(base_path), port, &self.log)?;
+        *self.lock() = Some(process);
         Ok(())
     }
 
     /// SIGKILLs the node and waits for it to exit.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+    pub fn kill(&self) {
+        if let Some(process) = self.lock().take() {
+            process.kill();
         }
     }
 
-    fn spawn(base_path: Option<PathBuf>, port: u16) -> Result<Self, NodeError> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Process>> {
+        self.process
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    fn spawn(base_path: Option<PathBuf>) -> Result<Self, NodeError> {
         let log = Arc::new(Mutex::new(VecDeque::new()));
-        let path = Self::binary()?;
-        let storage = match &base_path {
-            Some(dir) => vec!["--base-path".into(), dir.display().to_string()],
-            None => vec!["--tmp".to_owned()],
-        };
-        let mut child = Command::new(&path)
-            .args(storage)
-            .args(["--rpc-port", &port.to_string()])
-            .args(["--no-prometheus", "--no-telemetry"])
-            .args(["--port", "0", "-lruntime::revive=debug"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| NodeError::Spawn {
-                path: path.clone(),
-                source,
-            })?;
-        let stderr = child.stderr.take().ok_or_else(|| NodeError::NoRpc {
-            seconds: 0,
-            log: "stderr not captured".into(),
-        })?;
-
-        // Drain the log on a thread for the node's whole life (a full pipe
-        // would stall it), reporting the RPC port once it appears.
-        let (port_tx, port_rx) = mpsc::channel();
-        let tail = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(port) = rpc_port(&line) {
-                    let _ = port_tx.send(port);
-                }
-                let mut tail = tail.lock().unwrap_or_else(|poison| poison.into_inner());
-                if tail.len() == LOG_TAIL {
-                    tail.pop_front();
-                }
-                tail.push_back(line);
-            }
-        });
-
-        let mut node = Self {
-            child: Some(child),
-            url: String::new(),
+        let (process, port) = launch(base_path.as_deref(), 0, &log)?;
+        Ok(Self {
+            process: Mutex::new(Some(process)),
+            url: format!("ws://127.0.0.1:{port}"),
             log,
             base_path,
-        };
-        match port_rx.recv_timeout(START_TIMEOUT) {
-            Ok(port) => {
-                node.url = format!("ws://127.0.0.1:{port}");
-                Ok(node)
-            }
-            Err(_) => Err(NodeError::NoRpc {
-                seconds: START_TIMEOUT.as_secs(),
-                log: node.log_tail(),
-            }),
-        }
+        })
     }
 
     /// The WebSocket RPC URL.
@@ -198,6 +176,72 @@ impl TestNode {
 impl Drop for TestNode {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Runs the node on `port` (0: any) under the watchdog; its process and
+/// RPC port once it listens.
+fn launch(
+    base_path: Option<&Path>,
+    port: u16,
+    log: &Arc<Mutex<VecDeque<String>>>,
+) -> Result<(Process, u16), NodeError> {
+    let path = TestNode::binary()?;
+    let storage = match base_path {
+        Some(dir) => vec!["--base-path".into(), dir.display().to_string()],
+        None => vec!["--tmp".to_owned()],
+    };
+    // `sh -c SCRIPT NODE ARGS…`: the node in the background, killed when
+    // stdin reaches its end (this process closed it, or died).
+    const WATCHDOG: &str = r#""$0" "$@" & node=$!; read _; kill -9 $node; wait $node"#;
+    let mut child = Command::new("sh")
+        .args(["-c", WATCHDOG])
+        .arg(&path)
+        .args(storage)
+        .args(["--rpc-port", &port.to_string()])
+        .args(["--no-prometheus", "--no-telemetry"])
+        .args(["--port", "0", "-lruntime::revive=debug"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| NodeError::Spawn {
+            path: path.clone(),
+            source,
+        })?;
+    let lifeline = child.stdin.take();
+    let stderr = child.stderr.take().ok_or_else(|| NodeError::NoRpc {
+        seconds: 0,
+        log: "stderr not captured".into(),
+    })?;
+
+    // Drain the log on a thread for the node's whole life (a full pipe
+    // would stall it), reporting the RPC port once it appears.
+    let (port_tx, port_rx) = mpsc::channel();
+    let tail = Arc::clone(log);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(port) = rpc_port(&line) {
+                let _ = port_tx.send(port);
+            }
+            let mut tail = tail.lock().unwrap_or_else(|poison| poison.into_inner());
+            if tail.len() == LOG_TAIL {
+                tail.pop_front();
+            }
+            tail.push_back(line);
+        }
+    });
+    let process = Process { child, lifeline };
+    match port_rx.recv_timeout(START_TIMEOUT) {
+        Ok(port) => Ok((process, port)),
+        Err(_) => {
+            process.kill();
+            let tail = log.lock().unwrap_or_else(|poison| poison.into_inner());
+            Err(NodeError::NoRpc {
+                seconds: START_TIMEOUT.as_secs(),
+                log: tail.iter().cloned().collect::<Vec<_>>().join("\n"),
+            })
+        }
     }
 }
 

@@ -3,9 +3,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use inkpost_sdk::chain::deploy::{DeployParams, deploy};
+
 use super::{emit, parse_tokens, tokens};
 use crate::context::Context;
-use crate::deploy::{DeployParams, deploy};
 use crate::error::CliError;
 
 /// Options of `deploy`.

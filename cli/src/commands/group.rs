@@ -2,14 +2,14 @@
 
 use std::io::Write;
 
-use inkpost_sdk::contracts::{Role, groups};
+use inkpost_sdk::contracts::{Contract, Role, groups};
 use inkpost_sdk::ids::{Address, GroupId};
 use serde_json::json;
 
 use super::emit;
-use crate::chat::{members, person, person_at};
 use crate::context::Context;
-use crate::error::{CliError, Contract};
+use crate::directory::{members, person, person_at};
+use crate::error::CliError;
 
 /// A role that can be given (ownership moves with `transfer`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -104,7 +104,8 @@ pub async fn run(
     match command {
         GroupCommand::Create => {
             let outcome = call(groups::create_group()).await?;
-            let group: u64 = Context::returned(&outcome)?;
+            let created: groups::GroupCreated = Context::event(&outcome, deployment.groups)?;
+            let group = created.group;
             let value = json!({"group": group});
             emit(ctx, out, &value, |out| {
                 writeln!(
@@ -125,7 +126,8 @@ pub async fn run(
                 role.into(),
             ))
             .await?;
-            let epoch: u64 = Context::returned(&outcome)?;
+            let added: groups::MembershipChanged = Context::event(&outcome, deployment.groups)?;
+            let epoch = added.epoch;
             changed(
                 out,
                 format!("added {handle} to group {group} as {role:?}"),
@@ -135,7 +137,8 @@ pub async fn run(
         GroupCommand::Remove { group, handle } => {
             let who = person(ctx, &handle).await?;
             let outcome = call(groups::remove_member(GroupId(group), &who.address)).await?;
-            let epoch: u64 = Context::returned(&outcome)?;
+            let removed: groups::MemberRemoved = Context::event(&outcome, deployment.groups)?;
+            let epoch = removed.epoch;
             changed(out, format!("removed {handle} from group {group}"), epoch)
         }
         GroupCommand::Role {
@@ -145,7 +148,8 @@ pub async fn run(
         } => {
             let who = person(ctx, &handle).await?;
             let outcome = call(groups::set_role(GroupId(group), &who.address, role.into())).await?;
-            let epoch: u64 = Context::returned(&outcome)?;
+            let changed_role: groups::RoleChanged = Context::event(&outcome, deployment.groups)?;
+            let epoch = changed_role.epoch;
             changed(
                 out,
                 format!("{handle} is now {role:?} in group {group}"),
@@ -154,13 +158,15 @@ pub async fn run(
         }
         GroupCommand::Leave { group } => {
             let outcome = call(groups::leave(GroupId(group))).await?;
-            let epoch: u64 = Context::returned(&outcome)?;
+            let left: groups::MemberRemoved = Context::event(&outcome, deployment.groups)?;
+            let epoch = left.epoch;
             changed(out, format!("left group {group}"), epoch)
         }
         GroupCommand::Transfer { group, handle } => {
             let who = person(ctx, &handle).await?;
             let outcome = call(groups::transfer_ownership(GroupId(group), &who.address)).await?;
-            let epoch: u64 = Context::returned(&outcome)?;
+            let moved: groups::OwnershipTransferred = Context::event(&outcome, deployment.groups)?;
+            let epoch = moved.epoch;
             changed(out, format!("{handle} now owns group {group}"), epoch)
         }
         GroupCommand::Members { group } => {

@@ -2,15 +2,14 @@
 
 use std::io::Write;
 
-use inkpost_sdk::contracts::{from_u256, identity};
+use inkpost_sdk::contracts::{Contract, from_u256, identity};
 use inkpost_sdk::ids::KeyVersion;
 use serde_json::json;
 
 use super::{emit, tokens};
-use crate::chat::{Person, person, person_at};
 use crate::context::Context;
-use crate::deploy::UNIT;
-use crate::error::{CliError, Contract};
+use crate::directory::{Person, person, person_at};
+use crate::error::CliError;
 
 /// Identity subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -32,6 +31,8 @@ pub enum IdCommand {
     RotateKey,
     /// Release your handle and get the deposit back.
     Release,
+    /// Show the refundable deposit a registration takes.
+    ShowDeposit,
 }
 
 /// Runs an identity subcommand.
@@ -40,16 +41,7 @@ pub async fn run(ctx: &Context, command: IdCommand, out: &mut impl Write) -> Res
     match command {
         IdCommand::Register { handle } => {
             let me = ctx.me()?;
-            let deposit: [u8; 32] = ctx
-                .query(
-                    Contract::Identity,
-                    deployment.identity,
-                    &identity::deposit(),
-                )
-                .await?;
-            let deposit = from_u256(&deposit)
-                .ok_or_else(|| CliError::Failed("the deposit does not fit in u128".into()))?
-                / UNIT;
+            let deposit = deposit(ctx).await?;
             ctx.progress("mapping your account (once per account)");
             ctx.chain()
                 .await?
@@ -104,6 +96,17 @@ pub async fn run(ctx: &Context, command: IdCommand, out: &mut impl Write) -> Res
                 )
             })
         }
+        IdCommand::ShowDeposit => {
+            let deposit = deposit(ctx).await?;
+            let value = json!({"deposit": deposit.to_string()});
+            emit(ctx, out, &value, |out| {
+                writeln!(
+                    out,
+                    "registering takes a deposit of {}, refunded on release",
+                    tokens(deposit)
+                )
+            })
+        }
         IdCommand::Release => {
             let me = ctx.me()?;
             ctx.call(
@@ -122,6 +125,23 @@ pub async fn run(ctx: &Context, command: IdCommand, out: &mut impl Write) -> Res
             })
         }
     }
+}
+
+/// The registration deposit in native units (the contract keeps it in
+/// contract value units).
+async fn deposit(ctx: &Context) -> Result<u128, CliError> {
+    let deployment = ctx.deployment()?;
+    let deposit: [u8; 32] = ctx
+        .query(
+            Contract::Identity,
+            deployment.identity,
+            &identity::deposit(),
+        )
+        .await?;
+    let unit = ctx.chain().await?.native_to_eth_ratio();
+    from_u256(&deposit)
+        .map(|deposit| deposit / unit)
+        .ok_or_else(|| CliError::Failed("the deposit does not fit in u128".into()))
 }
 
 fn show(ctx: &Context, person: &Person, out: &mut impl Write) -> Result<(), CliError> {

@@ -6,8 +6,8 @@ use inkpost_sdk::ids::{ChannelId, GroupId};
 use serde_json::json;
 
 use super::{emit, parse_message_id, tokens};
-use crate::chat::{self, Body, Handles, ReadMessage, Target, conversation_of};
 use crate::context::Context;
+use crate::conversation::{self, Body, Conversation, ReadMessage, Target};
 use crate::error::CliError;
 
 /// Who a message goes to or a conversation is with.
@@ -76,7 +76,8 @@ pub struct VerifyOpts {
 pub async fn send(ctx: &Context, opts: SendOpts, out: &mut impl Write) -> Result<(), CliError> {
     let me = ctx.me()?;
     let postage = opts.postage.map(ChannelId);
-    let sent = chat::send(ctx, &me, &opts.target.target(), &opts.text, postage).await?;
+    let conversation = Conversation::resolve(ctx, &me, &opts.target.target()).await?;
+    let sent = conversation::send(ctx, &me, &conversation, &opts.text, postage).await?;
     emit(ctx, out, &sent, |out| {
         let receipt = &sent.receipt;
         writeln!(
@@ -99,8 +100,9 @@ pub async fn send(ctx: &Context, opts: SendOpts, out: &mut impl Write) -> Result
 /// Runs `read`.
 pub async fn read(ctx: &Context, opts: ReadOpts, out: &mut impl Write) -> Result<(), CliError> {
     let me = ctx.me()?;
-    let target = opts.target.target();
-    let messages = chat::read(ctx, &me, &target, opts.after).await?;
+    let conversation = Conversation::resolve(ctx, &me, &opts.target.target()).await?;
+    let mut handles = conversation::handles(&conversation);
+    let messages = conversation::read(ctx, &me, &conversation, opts.after, &mut handles).await?;
     let mut last = opts.after;
     if ctx.opts.json && !opts.follow {
         emit(ctx, out, &messages, |_| Ok(()))?;
@@ -116,17 +118,10 @@ pub async fn read(ctx: &Context, opts: ReadOpts, out: &mut impl Write) -> Result
     if !opts.follow {
         return Ok(());
     }
-    let (conversation, peer) = conversation_of(ctx, &me, &target).await?;
-    let mut handles = Handles::default();
-    handles
-        .learn(ctx, chat::participants(ctx, &me, &target).await?)
-        .await?;
     ctx.progress("following; new messages appear as they arrive (Ctrl-C stops)");
     let mut failure = None;
-    let still_member = ctx
-        .relay()
-        .follow(&me, &conversation, last, peer.as_ref(), |view| {
-            let message = chat::open(&me, &view, &handles);
+    let still_member =
+        conversation::follow(ctx, &me, &conversation, last, &mut handles, |message| {
             match print_message(ctx, out, &message) {
                 Ok(()) => true,
                 Err(error) => {
@@ -141,7 +136,8 @@ pub async fn read(ctx: &Context, opts: ReadOpts, out: &mut impl Write) -> Result
     }
     if !still_member {
         return Err(CliError::Unauthorized(format!(
-            "you can no longer read {conversation}: your access was revoked on chain"
+            "you can no longer read {}: your access was revoked on chain",
+            conversation.id
         )));
     }
     Ok(())
@@ -209,7 +205,7 @@ pub async fn verify(ctx: &Context, opts: VerifyOpts, out: &mut impl Write) -> Re
     let id = parse_message_id(&opts.message)?;
     let me = ctx.me()?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(opts.wait);
-    let mut verified = chat::verify(ctx, &me, &id).await?;
+    let mut verified = crate::verify::verify(ctx, &me, &id).await?;
     if verified.is_none() && opts.wait > 0 {
         ctx.progress(&format!(
             "waiting up to {} s for the relay to anchor {id}",
@@ -218,7 +214,7 @@ pub async fn verify(ctx: &Context, opts: VerifyOpts, out: &mut impl Write) -> Re
     }
     while verified.is_none() && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        verified = chat::verify(ctx, &me, &id).await?;
+        verified = crate::verify::verify(ctx, &me, &id).await?;
     }
     match verified {
         None => {

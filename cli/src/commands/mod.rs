@@ -9,12 +9,13 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::error::CliError;
 
+pub mod channel;
 pub mod deploy;
 pub mod group;
 pub mod id;
 pub mod keys;
 pub mod message;
-pub mod pay;
+pub mod tip;
 
 /// The subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -37,10 +38,10 @@ pub enum Command {
     /// Check a message's inclusion proof against the root on chain.
     Verify(message::VerifyOpts),
     /// Tip the sender of a message.
-    Tip(pay::TipOpts),
+    Tip(tip::TipOpts),
     /// Payment channels: open, pay, claim, close, finalize, refund, show.
     #[command(subcommand)]
-    Channel(pay::ChannelCommand),
+    Channel(channel::ChannelCommand),
 }
 
 /// Runs a subcommand.
@@ -53,8 +54,8 @@ pub async fn run(ctx: &Context, command: Command, out: &mut impl Write) -> Resul
         Command::Send(opts) => message::send(ctx, opts, out).await,
         Command::Read(opts) => message::read(ctx, opts, out).await,
         Command::Verify(opts) => message::verify(ctx, opts, out).await,
-        Command::Tip(opts) => pay::tip(ctx, opts, out).await,
-        Command::Channel(command) => pay::run(ctx, command, out).await,
+        Command::Tip(opts) => tip::run(ctx, opts, out).await,
+        Command::Channel(command) => channel::run(ctx, command, out).await,
     }
 }
 
@@ -89,68 +90,4 @@ pub fn decimal<S: serde::Serializer>(value: &u128, serializer: S) -> Result<S::O
     serializer.collect_str(value)
 }
 
-/// Parses an amount of tokens (`1`, `0.25`; 12 decimals) into native units.
-pub fn parse_tokens(text: &str) -> Result<u128, String> {
-    let bad = || format!("{text:?} is not an amount of tokens (like 1 or 0.25)");
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty() && fraction.is_empty()
-        || fraction.len() > 12
-        || !whole
-            .bytes()
-            .chain(fraction.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let whole: u128 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| bad())?
-    };
-    let fraction: u128 = format!("{fraction:0<12}").parse().map_err(|_| bad())?;
-    whole
-        .checked_mul(crate::deploy::TOKEN)
-        .and_then(|native| native.checked_add(fraction))
-        .ok_or_else(bad)
-}
-
-/// Native units as tokens, for people (`1 token`, `1.5 tokens`).
-pub fn tokens(native: u128) -> String {
-    let (whole, fraction) = (native / crate::deploy::TOKEN, native % crate::deploy::TOKEN);
-    if fraction == 0 {
-        let unit = if whole == 1 { "token" } else { "tokens" };
-        format!("{whole} {unit}")
-    } else {
-        let digits = format!("{fraction:012}");
-        format!("{whole}.{} tokens", digits.trim_end_matches('0'))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn token_amounts_parse_exactly_and_print_back() {
-        assert_eq!(parse_tokens("1"), Ok(1_000_000_000_000));
-        assert_eq!(parse_tokens("0.25"), Ok(250_000_000_000));
-        assert_eq!(parse_tokens(".5"), Ok(500_000_000_000));
-        assert_eq!(parse_tokens("0.000000000001"), Ok(1));
-        for bad in [
-            "",
-            ".",
-            "1.0000000000001",
-            "-1",
-            "1e3",
-            "0x10",
-            "1.2.3",
-            "999999999999999999999999999999",
-        ] {
-            assert!(parse_tokens(bad).is_err(), "{bad}");
-        }
-        assert_eq!(tokens(1_500_000_000_000), "1.5 tokens");
-        assert_eq!(tokens(2_000_000_000_000), "2 tokens");
-        assert_eq!(tokens(1_000_000_000_000), "1 token");
-        assert_eq!(tokens(1), "0.000000000001 tokens");
-    }
-}
+pub use inkpost_sdk::units::{parse_tokens, tokens};

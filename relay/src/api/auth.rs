@@ -64,7 +64,7 @@ impl FromRequest<AppState> for Signed {
 
         let now = now_ms();
         let skew_ms = now.abs_diff(auth.timestamp_ms);
-        let window_ms = state.limits.max_clock_skew_ms;
+        let window_ms = state.limits.max_clock_skew_ms();
         if skew_ms > window_ms {
             return Err(ApiError::StaleRequest { skew_ms });
         }

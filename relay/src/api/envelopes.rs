@@ -12,16 +12,17 @@ use inkpost_sdk::envelope::Envelope;
 use inkpost_sdk::ids::{AccountId, ConversationId, MessageId};
 use inkpost_sdk::merkle::Proof;
 use inkpost_sdk::receipt::Receipt;
-pub use inkpost_sdk::relay_api::{
+pub use inkpost_sdk::relay::api::{
     BatchView, EnvelopePage, EnvelopeView, ProofView, SubmitResponse,
 };
 
-use super::access::{authorize_read, authorize_write};
 use super::auth::Signed;
 use super::error::ApiError;
 use super::state::AppState;
+use crate::access::authorize_read;
 use crate::clock::now_ms;
-use crate::store::{Batch, Insert, NewEnvelope, ProofState, StoredEnvelope};
+use crate::store::{Batch, ProofState, StoredEnvelope};
+use crate::submit::Submitted;
 
 impl From<StoredEnvelope> for EnvelopeView {
     fn from(stored: StoredEnvelope) -> Self {
@@ -67,41 +68,19 @@ pub async fn submit(
             "the request must be signed by the envelope's sender".into(),
         ));
     }
-    authorize_write(&state.view, &envelope).await?;
-    let header = &envelope.header;
-    let mut new = NewEnvelope {
-        id: envelope.id(),
-        conversation: header.conversation,
-        sender: header.sender,
-        client_msg_id: header.client_msg_id,
-        epoch: header.epoch.0,
-        body: signed.body.to_vec(),
-        received_at_ms: now_ms(),
-        postage: None,
-    };
-    if let Some(postage) = &state.postage {
-        match postage.charge(&state.view, &header.sender, &headers).await {
-            // The store answers a retry before it charges.
-            Ok(charge) => new.postage = Some(charge),
-            // A retry is answered with its receipt even when its voucher
-            // no longer pays (or it has none): it stores nothing new.
-            Err(refusal) => {
-                return match state.store.find_stored(&new).await? {
-                    Some(stored) => Ok(answer(&state, stored, false)),
-                    None => Err(refusal),
-                };
-            }
-        }
-    }
-    match state.store.insert(new).await? {
-        Insert::Stored(stored) => {
+    let voucher = super::postage::voucher(&headers)?;
+    let submitted = state
+        .submit()
+        .envelope(&envelope, signed.body.to_vec(), voucher, now_ms())
+        .await?;
+    Ok(match submitted {
+        Submitted::Stored(stored) => {
             // No live stream listening is fine.
             let _ = state.stored.send(stored.conversation);
-            Ok(answer(&state, stored, true))
+            answer(&state, stored, true)
         }
-        Insert::Duplicate(stored) => Ok(answer(&state, stored, false)),
-        Insert::Unpaid(unpaid) => Err(unpaid.into()),
-    }
+        Submitted::Retry(stored) => answer(&state, stored, false),
+    })
 }
 
 /// The signed receipt for `stored`: 201 when it was stored now, 200 for
@@ -156,7 +135,7 @@ async fn readable(
         .ok_or_else(|| ApiError::NotFound(format!("no message {id}")))?;
     if *reader != stored.sender {
         authorize_read(
-            &state.view,
+            state.view.as_ref(),
             reader,
             &stored.conversation,
             Some(&stored.sender),
@@ -202,7 +181,7 @@ pub async fn readable_conversation(
         .map_err(|error| ApiError::BadRequest(format!("{error}")))?;
     let Query(query) = query.map_err(|error| ApiError::BadRequest(error.body_text()))?;
     authorize_read(
-        &state.view,
+        state.view.as_ref(),
         &signed.account,
         &conversation,
         query.peer.as_ref(),

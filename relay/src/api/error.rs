@@ -6,10 +6,13 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-pub use inkpost_sdk::relay_api::ErrorBody;
+pub use inkpost_sdk::relay::api::ErrorBody;
 
-use crate::chain_view::ViewError;
+use crate::access::AccessError;
+use crate::directory::ViewError;
+use crate::postage::Refusal;
 use crate::store::StoreError;
+use crate::submit::SubmitError;
 
 /// Everything a route can answer instead of success.
 #[derive(Debug, thiserror::Error)]
@@ -133,5 +136,44 @@ impl From<ViewError> for ApiError {
     fn from(error: ViewError) -> Self {
         tracing::warn!(%error, "chain view unavailable");
         Self::Unavailable(format!("{error}; retry later"))
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(error: AccessError) -> Self {
+        match error {
+            AccessError::Unavailable(error) => error.into(),
+            AccessError::NoSuchGroup(_) => Self::NotFound(error.to_string()),
+            AccessError::StaleEpoch { current } => Self::StaleEpoch { current },
+            AccessError::NoPeer => Self::BadRequest(error.to_string()),
+            AccessError::NotRegistered(_)
+            | AccessError::WrongAccountId(_)
+            | AccessError::ReadOnly(_)
+            | AccessError::NotAMember(_)
+            | AccessError::NotAParty => Self::Forbidden(error.to_string()),
+        }
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(error: SubmitError) -> Self {
+        match error {
+            SubmitError::Access(error) => error.into(),
+            SubmitError::Postage(refusal) => refusal.into(),
+            SubmitError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Unavailable(error) => error.into(),
+            Refusal::Unpaid(_) => Self::PostageRequired(refusal.to_string()),
+            refusal => Self::PostageRequired(format!(
+                "{refusal}; this relay charges postage through escrow (`GET /v1/postage` \
+                 names the price, escrow and payee; `inkpost send --postage CHANNEL`)"
+            )),
+        }
     }
 }

@@ -17,7 +17,6 @@
 //! | `GET /openapi.yaml` | – | the OpenAPI document (`relay/openapi.yaml`) |
 //! | `GET /metrics` | – | Prometheus metrics |
 
-pub mod access;
 pub mod auth;
 pub mod envelopes;
 pub mod error;

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-pub use inkpost_sdk::relay_api::Readiness;
+pub use inkpost_sdk::relay::api::Readiness;
 
 use super::envelopes::BatchView;
 use super::error::ApiError;

@@ -6,29 +6,46 @@ use std::sync::Arc;
 use inkpost_sdk::ids::{AccountId, ConversationId};
 use inkpost_sdk::keys::Identity;
 
-use super::postage::Postage;
-use crate::chain_view::ChainView;
+use crate::directory::Directory;
 use crate::metrics::Metrics;
+use crate::postage::Postage;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
 use tokio::sync::broadcast;
 
-/// Limits the API enforces.
-#[derive(Debug, Clone, Copy)]
+/// Limits the API enforces (the relay's `Limits` settings).
+#[derive(Debug, Clone, Copy, PartialEq, clap::Args)]
 pub struct Limits {
-    /// Largest accepted request body (an envelope), in bytes.
+    /// Largest accepted envelope (a request body), in bytes.
+    #[arg(long, env = "INKPOST_RELAY_MAX_ENVELOPE_BYTES", default_value_t = DEFAULT_LIMITS.max_envelope_bytes)]
     pub max_envelope_bytes: usize,
-    /// How far a request's timestamp may be from the relay's clock.
-    pub max_clock_skew_ms: u64,
+    /// How far a request's timestamp may be from the relay's clock, in
+    /// seconds; older requests are refused as stale.
+    #[arg(long, env = "INKPOST_RELAY_MAX_CLOCK_SKEW_SECS", default_value_t = DEFAULT_LIMITS.max_clock_skew_secs)]
+    pub max_clock_skew_secs: u64,
     /// Most envelopes or batches in one page.
+    #[arg(long, env = "INKPOST_RELAY_MAX_PAGE", default_value_t = DEFAULT_LIMITS.max_page)]
     pub max_page: u32,
     /// Signed requests per second each identity may sustain.
+    #[arg(long, env = "INKPOST_RELAY_RATE_PER_IDENTITY", default_value_t = DEFAULT_LIMITS.rate_per_identity)]
     pub rate_per_identity: f64,
     /// Requests per second each client IP address may sustain.
+    #[arg(long, env = "INKPOST_RELAY_RATE_PER_IP", default_value_t = DEFAULT_LIMITS.rate_per_ip)]
     pub rate_per_ip: f64,
-    /// Requests allowed at once above the sustained rates.
+    /// Requests allowed at once above the sustained rates (bucket size).
+    #[arg(long, env = "INKPOST_RELAY_RATE_BURST", default_value_t = DEFAULT_LIMITS.rate_burst)]
     pub rate_burst: f64,
 }
+
+/// The limits a relay has unless configured otherwise.
+pub const DEFAULT_LIMITS: Limits = Limits {
+    max_envelope_bytes: 64 * 1024,
+    max_clock_skew_secs: 120,
+    max_page: 500,
+    rate_per_identity: 50.0,
+    rate_per_ip: 200.0,
+    rate_burst: 100.0,
+};
 
 impl Limits {
     /// The page size for a requested `limit`: the maximum when none is
@@ -36,18 +53,16 @@ impl Limits {
     pub fn page(&self, requested: Option<u32>) -> u32 {
         requested.unwrap_or(self.max_page).clamp(1, self.max_page)
     }
+
+    /// The clock-skew window in milliseconds.
+    pub fn max_clock_skew_ms(&self) -> u64 {
+        self.max_clock_skew_secs.saturating_mul(1000)
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            max_envelope_bytes: 64 * 1024,
-            max_clock_skew_ms: 60_000,
-            max_page: 500,
-            rate_per_identity: 50.0,
-            rate_per_ip: 200.0,
-            rate_burst: 100.0,
-        }
+        DEFAULT_LIMITS
     }
 }
 
@@ -56,8 +71,8 @@ impl Default for Limits {
 pub struct AppState {
     /// The database.
     pub store: Store,
-    /// The chain view that authorizes requests.
-    pub view: ChainView,
+    /// The chain state that authorizes requests.
+    pub view: Arc<dyn Directory>,
     /// The relay's own keys: it signs receipts.
     pub relay: Arc<Identity>,
     /// The limits.
@@ -83,10 +98,10 @@ pub struct RateLimits {
 
 impl AppState {
     /// The state of a relay with these parts and limits.
-    pub fn new(store: Store, view: ChainView, relay: Identity, limits: Limits) -> Self {
+    pub fn new(store: Store, view: impl Directory, relay: Identity, limits: Limits) -> Self {
         Self {
             store,
-            view,
+            view: Arc::new(view),
             relay: Arc::new(relay),
             limits,
             rate_limits: Arc::new(RateLimits {
@@ -103,5 +118,14 @@ impl AppState {
     pub fn with_postage(mut self, postage: Postage) -> Self {
         self.postage = Some(postage);
         self
+    }
+
+    /// Where a submit goes.
+    pub fn submit(&self) -> crate::submit::Submit<'_> {
+        crate::submit::Submit {
+            store: &self.store,
+            view: self.view.as_ref(),
+            postage: self.postage.as_ref(),
+        }
     }
 }

@@ -20,11 +20,11 @@ use futures::Stream;
 use inkpost_sdk::ids::{AccountId, ConversationId};
 use tokio::sync::broadcast;
 
-use super::access::authorize_read;
 use super::auth::Signed;
 use super::envelopes::{EnvelopeView, ListQuery, readable_conversation};
 use super::error::ApiError;
 use super::state::AppState;
+use crate::access::{AccessError, authorize_read};
 use crate::store::StoredEnvelope;
 
 /// How often an idle stream looks at the database for other relays' writes.
@@ -86,7 +86,7 @@ impl Follow {
                 );
             }
             let allowed = authorize_read(
-                &self.state.view,
+                self.state.view.as_ref(),
                 &self.reader,
                 &self.conversation,
                 self.peer.as_ref(),
@@ -94,7 +94,7 @@ impl Follow {
             .await;
             match allowed {
                 Ok(()) => {}
-                Err(ApiError::Unavailable(_)) => {} // keep serving from what is stored
+                Err(AccessError::Unavailable(_)) => {} // keep serving from what is stored
                 Err(error) => {
                     self.done = true;
                     return Some(Event::default().event("revoked").data(error.to_string()));

@@ -8,7 +8,7 @@ use inkpost_sdk::ids::{AccountId, Address, ChannelId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{StoreError, to_i64};
+use super::{Store, StoreError, to_i64};
 
 /// The postage an envelope pays: a voucher the caller has verified against
 /// the channel on chain, and the relay's price.
@@ -57,6 +57,32 @@ pub struct Unpaid {
     pub required: u128,
 }
 
+impl Store {
+    /// What `channel` has paid for, if it paid for anything.
+    pub async fn postage(&self, channel: ChannelId) -> Result<Option<PostageRecord>, StoreError> {
+        record(&self.pool, channel).await
+    }
+
+    /// Channels paying `payee` with vouchers not yet claimed in full.
+    pub async fn unclaimed_postage(
+        &self,
+        payee: &Address,
+    ) -> Result<Vec<PostageRecord>, StoreError> {
+        unclaimed(&self.pool, payee).await
+    }
+
+    /// Records how much the chain says was claimed from `channel` and, once
+    /// it is settled, when (it is not claimed from again).
+    pub async fn set_postage_claimed(
+        &self,
+        channel: ChannelId,
+        claimed: u128,
+        settled_at_ms: Option<u64>,
+    ) -> Result<(), StoreError> {
+        set_claimed(&self.pool, channel, claimed, settled_at_ms).await
+    }
+}
+
 const COLUMNS: &str = "channel, payer, payee, messages, cumulative, signature, claimed";
 
 /// Charges one message to `charge.channel` in one statement: the row's
@@ -100,10 +126,7 @@ pub(super) async fn charge(
 }
 
 /// What `channel` has paid for, if anything.
-pub(super) async fn record(
-    pool: &AnyPool,
-    channel: ChannelId,
-) -> Result<Option<PostageRecord>, StoreError> {
+async fn record(pool: &AnyPool, channel: ChannelId) -> Result<Option<PostageRecord>, StoreError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM postage WHERE channel = $1"))
         .bind(to_i64(channel.0)?)
         .fetch_optional(pool)
@@ -113,10 +136,7 @@ pub(super) async fn record(
 
 /// Channels paying `payee` whose best voucher is not claimed in full and
 /// which are not settled.
-pub(super) async fn unclaimed(
-    pool: &AnyPool,
-    payee: &Address,
-) -> Result<Vec<PostageRecord>, StoreError> {
+async fn unclaimed(pool: &AnyPool, payee: &Address) -> Result<Vec<PostageRecord>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM postage \
          WHERE payee = $1 AND cumulative <> claimed AND settled_at_ms IS NULL ORDER BY channel"
@@ -129,7 +149,7 @@ pub(super) async fn unclaimed(
 
 /// Records what the chain says was claimed from `channel`, and whether the
 /// channel is settled (then nothing more can be claimed).
-pub(super) async fn set_claimed(
+async fn set_claimed(
     pool: &AnyPool,
     channel: ChannelId,
     claimed: u128,

@@ -1,4 +1,5 @@
-//! Deploying and calling ink! contracts on pallet-revive through subxt.
+//! [`Chain`]: a connection to a pallet-revive node; deploying and calling
+//! ink! contracts through subxt, dry runs, queries on finalized state.
 
 use parity_scale_codec::Decode;
 use sha3::{Digest, Keccak256};
@@ -11,12 +12,13 @@ use subxt::backend::rpc::reconnecting_rpc_client::{
 use subxt::tx::TxStatus;
 use subxt::utils::{AccountId32, H160};
 
+use super::error::ChainError;
 use super::node;
 use super::node::runtime_types::pallet_revive::primitives::{
     Code, ContractResult, StorageDeposit as NodeStorageDeposit,
 };
 use super::node::runtime_types::sp_runtime::DispatchError;
-use super::node::runtime_types::sp_weights::weight_v2::Weight as NodeWeight;
+use super::outcome::{CallOutcome, ContractEvent, Deployed, DryRun, Finality, StorageDeposit};
 use super::signer::{ChainConfig, Sr25519Signer};
 use crate::ids::{AccountId, Address};
 use subxt::config::DefaultExtrinsicParamsBuilder;
@@ -24,183 +26,32 @@ use subxt::config::DefaultExtrinsicParamsBuilder;
 /// The `REVERT` bit of a contract's return flags.
 const REVERT_FLAG: u32 = 1;
 
-/// Gas limits are the dry run's requirement plus this share (percent).
-const GAS_MARGIN_PERCENT: u64 = 25;
-
 /// The longest wait between attempts to reconnect to a node.
 const RECONNECT_MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Returned when the chain cannot be reached or refuses a call.
-#[derive(Debug, thiserror::Error)]
-pub enum ChainError {
-    /// The node did not answer at all.
-    #[error("cannot reach the node at {url}: {source}")]
-    Connect {
-        /// The URL tried.
-        url: String,
-        /// Why.
-        #[source]
-        source: Box<subxt::Error>,
-    },
-    /// The RPC connection failed or the node answered with an error.
-    #[error("node request failed: {0}")]
-    Rpc(#[from] Box<subxt::Error>),
-    /// The runtime refused the call (for example `Revive::OutOfGas`).
-    #[error("the chain refused the call: {0}")]
-    Dispatch(String),
-    /// The contract reverted; `data` is its SCALE-encoded return value
-    /// (an ink! message's `Err`).
-    #[error("the contract reverted ({} bytes of output)", data.len())]
-    Reverted {
-        /// The contract's output.
-        data: Vec<u8>,
-    },
-    /// The contract was deployed at another address than computed.
-    #[error("contract landed at {actual}, expected {expected}")]
-    AddressMismatch {
-        /// The computed address.
-        expected: Address,
-        /// The address the dry run reported.
-        actual: Address,
-    },
-}
-
-impl From<subxt::Error> for ChainError {
-    fn from(error: subxt::Error) -> Self {
-        match error {
-            subxt::Error::Runtime(subxt::error::DispatchError::Module(module)) => {
-                match module.details() {
-                    Ok(details) => Self::Dispatch(format!(
-                        "{}::{}",
-                        details.pallet.name(),
-                        details.variant.name
-                    )),
-                    Err(_) => Self::Dispatch(module.to_string()),
-                }
-            }
-            subxt::Error::Runtime(other) => Self::Dispatch(other.to_string()),
-            other => Self::Rpc(Box::new(other)),
-        }
-    }
-}
-
-impl ChainError {
-    /// Whether trying again later may succeed (the node was unreachable or
-    /// the connection broke), as opposed to a refusal that will repeat.
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Connect { .. } | Self::Rpc(_))
-    }
-}
-
-/// Execution weight: time and proof size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Weight {
-    /// Picoseconds of reference-hardware execution time.
-    pub ref_time: u64,
-    /// Bytes of storage proof.
-    pub proof_size: u64,
-}
-
-impl Weight {
-    fn with_margin(self) -> NodeWeight {
-        let grow = |value: u64| value.saturating_add(value / 100 * GAS_MARGIN_PERCENT);
-        NodeWeight {
-            ref_time: grow(self.ref_time),
-            proof_size: grow(self.proof_size),
-        }
-    }
-}
-
-impl From<NodeWeight> for Weight {
-    fn from(weight: NodeWeight) -> Self {
-        Self {
-            ref_time: weight.ref_time,
-            proof_size: weight.proof_size,
-        }
-    }
-}
-
-/// What a call changes in storage deposits (native units).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StorageDeposit {
-    /// The caller pays this much for new storage.
-    Charge(u128),
-    /// The caller gets this much back for freed storage.
-    Refund(u128),
-}
-
-impl StorageDeposit {
-    /// The charge, or zero for a refund.
-    pub fn charge(&self) -> u128 {
-        match self {
-            Self::Charge(amount) => *amount,
-            Self::Refund(_) => 0,
-        }
-    }
-}
-
-/// The result of a dry run: what the call would cost and return.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DryRun {
-    /// Weight used by the execution.
-    pub gas_consumed: Weight,
-    /// Weight to give as the gas limit.
-    pub gas_required: Weight,
-    /// Storage deposit charged or refunded.
-    pub storage_deposit: StorageDeposit,
-    /// Whether the contract reverted (for ink!: returned `Err`).
-    pub reverted: bool,
-    /// The contract's SCALE-encoded output.
-    pub data: Vec<u8>,
-}
-
-/// An event a contract emitted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContractEvent {
-    /// The emitting contract.
-    pub contract: Address,
-    /// Topics; the first is the event's signature topic.
-    pub topics: Vec<[u8; 32]>,
-    /// The SCALE-encoded event.
-    pub data: Vec<u8>,
-}
-
-/// How long to wait after submitting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Finality {
-    /// Until the extrinsic is in a block.
-    InBlock,
-    /// Until that block is finalized.
-    Finalized,
-}
-
-/// A call that landed on chain.
-#[derive(Debug, Clone)]
-pub struct CallOutcome {
-    /// The dry run it was sized by (its output is the call's output).
-    pub dry_run: DryRun,
-    /// Events the contracts emitted.
-    pub events: Vec<ContractEvent>,
-    /// The block that includes it.
-    pub block_hash: [u8; 32],
-}
-
-/// A contract deployed on chain.
-#[derive(Debug, Clone)]
-pub struct Deployed {
-    /// Its address.
-    pub address: Address,
-    /// The dry run of its instantiation.
-    pub dry_run: DryRun,
-    /// Events its constructor emitted.
-    pub events: Vec<ContractEvent>,
-}
 
 /// A connection to a pallet-revive chain.
 #[derive(Clone)]
 pub struct Chain {
     api: OnlineClient<ChainConfig>,
     rpc: LegacyRpcMethods<ChainConfig>,
+    /// Contract value units per native unit (the runtime's constant).
+    native_to_eth_ratio: u128,
+}
+
+/// One lock per signing account for this whole process: a transaction's
+/// nonce is read and the transaction handed to the pool under it, so that
+/// two tasks signing as one account (a relay's anchorer and claimer, tests
+/// sharing a dev account) never submit the same nonce twice.
+fn submit_lock(account: &AccountId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static LOCKS: OnceLock<Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>> =
+        OnceLock::new();
+    let mut locks = LOCKS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    locks.entry(*account).or_default().clone()
 }
 
 impl core::fmt::Debug for Chain {
@@ -239,10 +90,21 @@ impl Chain {
         let api = OnlineClient::from_rpc_client(rpc.clone())
             .await
             .map_err(connect_error)?;
+        let native_to_eth_ratio = api
+            .constants()
+            .at(&node::constants().revive().native_to_eth_ratio())
+            .map_err(connect_error)?;
         Ok(Self {
             api,
             rpc: LegacyRpcMethods::new(rpc),
+            native_to_eth_ratio: u128::from(native_to_eth_ratio),
         })
+    }
+
+    /// Contract value units per native unit: contracts see a value of `n`
+    /// native units as `n × ratio` (the runtime's `NativeToEthRatio`).
+    pub fn native_to_eth_ratio(&self) -> u128 {
+        self.native_to_eth_ratio
     }
 
     /// The subxt client, for anything this type does not wrap.
@@ -311,6 +173,30 @@ impl Chain {
             self.submit(&tx, signer, Finality::Finalized).await?;
         }
         Ok(())
+    }
+
+    /// Sends `amount` native units from `signer` to `to` (keeping the
+    /// sender alive) and waits for `finality`.
+    pub async fn transfer(
+        &self,
+        signer: &Sr25519Signer,
+        to: &AccountId,
+        amount: u128,
+        finality: Finality,
+    ) -> Result<(), ChainError> {
+        let destination = subxt::utils::MultiAddress::Id(AccountId32(to.0));
+        let tx = node::tx()
+            .balances()
+            .transfer_keep_alive(destination, amount);
+        self.submit(&tx, signer, finality).await.map(|_| ())
+    }
+
+    /// The free balance of `account`, in native units, on the best block.
+    pub async fn balance(&self, account: &AccountId) -> Result<u128, ChainError> {
+        let query = node::storage().system().account(AccountId32(account.0));
+        let best = self.best_block().await?;
+        let info = self.api.storage().at(best).fetch(&query).await?;
+        Ok(info.map_or(0, |info| info.data.free))
     }
 
     /// Dry-runs a call of `contract` with `input`, sending `value` (native),
@@ -477,6 +363,8 @@ impl Chain {
         // subxt takes the nonce from the finalized block; after a transaction
         // that is only in a block that would repeat it. The node's
         // `system_accountNextIndex` counts best-block and pool transactions.
+        let lock = submit_lock(&signer.identity().account_id());
+        let pooled = lock.lock().await;
         let account = AccountId32(signer.identity().account_id().0);
         let nonce = self.rpc.system_account_next_index(&account).await?;
         let params = DefaultExtrinsicParamsBuilder::<ChainConfig>::new()
@@ -487,6 +375,8 @@ impl Chain {
             .tx()
             .sign_and_submit_then_watch(tx, signer, params)
             .await?;
+        // In the pool now: the next transaction's nonce counts this one.
+        drop(pooled);
         let in_block = loop {
             let status = progress.next().await.ok_or_else(|| {
                 ChainError::Rpc(Box::new(subxt::error::RpcError::SubscriptionDropped.into()))

@@ -23,8 +23,8 @@ use inkpost_sdk::contracts::{ink_input, u256};
 use inkpost_sdk::ids::{Address, ChannelId, KeyVersion, MessageId};
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::merkle::MerkleTree;
+use inkpost_sdk::units::TOKEN;
 use inkpost_sdk::voucher::Voucher;
-use inkpost_tests::deploy::{TOKEN, UNIT};
 use parity_scale_codec::{Decode, Encode};
 
 struct Row {
@@ -201,6 +201,8 @@ async fn main() -> anyhow::Result<()> {
         bail!("usage: contract_costs <ws-url> <artifacts-dir>");
     };
     let chain = Chain::connect(&url).await?;
+    // Contract value units per native unit, from the runtime.
+    let unit = chain.native_to_eth_ratio();
     let mut bench = Bench {
         chain,
         artifacts: Path::new(&artifacts).to_path_buf(),
@@ -224,7 +226,7 @@ async fn main() -> anyhow::Result<()> {
 
     // Identity.
     let identity = bench
-        .deploy(&alice, "inkpost_identity", u256(TOKEN * UNIT))
+        .deploy(&alice, "inkpost_identity", u256(TOKEN * unit))
         .await?;
     for (signer, handle) in [(&alice, "alice"), (&bob, "bob"), (&charlie, "charlie")] {
         let who = signer.identity();
@@ -446,7 +448,7 @@ async fn main() -> anyhow::Result<()> {
     // Escrow, with vouchers signed by the SDK.
     let domain = bench.chain.genesis_hash();
     let escrow = bench
-        .deploy(&alice, "inkpost_escrow", (domain, u256(UNIT), 1u32))
+        .deploy(&alice, "inkpost_escrow", (domain, u256(unit), 1u32))
         .await?;
     let expiry = bench.best_block().await? + 1_000;
     let open_args = (addr(&bob).0, id(&alice).account_id().0, expiry);

@@ -8,11 +8,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use async_trait::async_trait;
 use inkpost_sdk::chain::{Chain, ChainError, ContractEvent};
 use inkpost_sdk::contracts::{Channel, GroupState, IdentityRecord, Role, escrow, groups, identity};
 use inkpost_sdk::ids::{AccountId, Address, ChannelId, GroupId};
 use parity_scale_codec::Decode;
 use tokio::sync::RwLock;
+
+use super::{Directory, GroupAccess, ViewError};
 
 /// The contracts the relay consults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,26 +26,6 @@ pub struct Contracts {
     pub groups: Address,
     /// The escrow contract, on a relay that charges postage.
     pub escrow: Option<Address>,
-}
-
-/// Returned when the chain cannot answer an access question.
-#[derive(Debug, thiserror::Error)]
-pub enum ViewError {
-    /// The node is unreachable or refused the query.
-    #[error("chain unavailable: {0}")]
-    Unavailable(#[from] ChainError),
-    /// Writes need a live view of the chain, which the relay does not have.
-    #[error("the relay is not following the chain; writes cannot be authorized")]
-    NotFollowing,
-}
-
-/// A member's standing in a group at its current epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GroupAccess {
-    /// The group's current epoch.
-    pub epoch: u64,
-    /// The member's role, if a member.
-    pub role: Option<Role>,
 }
 
 #[derive(Debug, Default)]
@@ -82,13 +65,8 @@ impl ChainView {
         }
     }
 
-    /// Whether the view follows finalized blocks right now.
-    pub fn is_following(&self) -> bool {
-        self.following.load(Ordering::Relaxed)
-    }
-
     /// The identity registered for `who`, from the cache or the chain.
-    pub async fn identity(&self, who: &Address) -> Result<Option<IdentityRecord>, ViewError> {
+    async fn cached_identity(&self, who: &Address) -> Result<Option<IdentityRecord>, ViewError> {
         let generation = {
             let cache = self.cache.read().await;
             if let Some(cached) = cache.identities.get(who) {
@@ -113,7 +91,7 @@ impl ChainView {
 
     /// `who`'s role in `group` and the group's epoch, or `None` if there
     /// is no such group.
-    pub async fn group_access(
+    async fn cached_group_access(
         &self,
         group: GroupId,
         who: &Address,
@@ -163,7 +141,7 @@ impl ChainView {
 
     /// Escrow channel `id` (`None` if there is none, or no escrow contract
     /// is configured).
-    pub async fn channel(&self, id: ChannelId) -> Result<Option<Channel>, ViewError> {
+    async fn cached_channel(&self, id: ChannelId) -> Result<Option<Channel>, ViewError> {
         let Some(contract) = self.contracts.escrow else {
             return Ok(None);
         };
@@ -183,21 +161,6 @@ impl ChainView {
             cache.channels.insert(id, channel);
         }
         Ok(channel)
-    }
-
-    /// The number of the last finalized block whose events the view has
-    /// applied: decisions made now reflect every change up to it.
-    pub fn applied_through(&self) -> u64 {
-        self.applied_through.load(Ordering::Acquire)
-    }
-
-    /// Fails unless the view is following the chain (for writes).
-    pub fn ensure_following(&self) -> Result<(), ViewError> {
-        if self.is_following() {
-            Ok(())
-        } else {
-            Err(ViewError::NotFollowing)
-        }
     }
 
     /// Follows finalized blocks until `stop` changes, starting again `retry`
@@ -296,5 +259,34 @@ impl ChainView {
         } else if Some(event.contract) == self.contracts.escrow {
             cache.channels.clear();
         }
+    }
+}
+
+#[async_trait]
+impl Directory for ChainView {
+    async fn identity(&self, who: &Address) -> Result<Option<IdentityRecord>, ViewError> {
+        self.cached_identity(who).await
+    }
+
+    async fn group_access(
+        &self,
+        group: GroupId,
+        who: &Address,
+    ) -> Result<Option<GroupAccess>, ViewError> {
+        self.cached_group_access(group, who).await
+    }
+
+    async fn channel(&self, id: ChannelId) -> Result<Option<Channel>, ViewError> {
+        self.cached_channel(id).await
+    }
+
+    fn is_following(&self) -> bool {
+        self.following.load(Ordering::Relaxed)
+    }
+
+    /// The number of the last finalized block whose events the view has
+    /// applied: decisions made now reflect every change up to it.
+    fn applied_through(&self) -> u64 {
+        self.applied_through.load(Ordering::Acquire)
     }
 }

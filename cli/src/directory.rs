@@ -1,0 +1,166 @@
+//! Who is who, from the chain: people by handle or address, groups and
+//! their members, and a cache of handles for display.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use inkpost_sdk::contracts::{Contract, GroupState, IdentityRecord, Role, groups, identity};
+use inkpost_sdk::envelope::Recipient;
+use inkpost_sdk::ids::{AccountId, Address, GroupId};
+
+use crate::context::Context;
+use crate::error::CliError;
+
+/// Members asked for per query; the groups contract answers at most this
+/// many at a time, so longer lists are read page by page.
+const MEMBER_PAGE: u32 = 64;
+
+/// A registered identity: its address and record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// The H160 address.
+    pub address: Address,
+    /// The on-chain record.
+    pub record: IdentityRecord,
+}
+
+impl Person {
+    /// The account id.
+    pub fn account(&self) -> AccountId {
+        AccountId(self.record.account_id)
+    }
+
+    /// The person as a recipient of a message (their current key).
+    pub fn recipient(&self) -> Recipient {
+        let (key, key_version) = self.record.key();
+        Recipient {
+            account: self.account(),
+            key,
+            key_version,
+        }
+    }
+}
+
+/// The person registered under `handle`.
+pub async fn person(ctx: &Context, handle: &str) -> Result<Person, CliError> {
+    let deployment = ctx.deployment()?;
+    let found: Option<([u8; 20], IdentityRecord)> = ctx
+        .query(
+            Contract::Identity,
+            deployment.identity,
+            &identity::by_handle(handle),
+        )
+        .await?;
+    let (address, record) = found.ok_or_else(|| {
+        CliError::NotFound(format!(
+            "nobody is registered as {handle:?}; check the spelling (`inkpost id show {handle}`)"
+        ))
+    })?;
+    Ok(Person {
+        address: Address(address),
+        record,
+    })
+}
+
+/// The person registered at `address`, if any.
+pub async fn person_at(ctx: &Context, address: Address) -> Result<Option<Person>, CliError> {
+    let deployment = ctx.deployment()?;
+    let record: Option<IdentityRecord> = ctx
+        .query(
+            Contract::Identity,
+            deployment.identity,
+            &identity::by_address(&address),
+        )
+        .await?;
+    Ok(record.map(|record| Person { address, record }))
+}
+
+/// A group's state, or not found.
+pub async fn group_state(ctx: &Context, group: GroupId) -> Result<GroupState, CliError> {
+    let deployment = ctx.deployment()?;
+    let state: Option<GroupState> = ctx
+        .query(Contract::Groups, deployment.groups, &groups::group(group))
+        .await?;
+    state.ok_or_else(|| CliError::NotFound(format!("there is no group {group}")))
+}
+
+/// A group's state and all its members with their roles, or not found.
+pub async fn members(
+    ctx: &Context,
+    group: GroupId,
+) -> Result<(GroupState, Vec<(Address, Role)>), CliError> {
+    let deployment = ctx.deployment()?;
+    let state = group_state(ctx, group).await?;
+    let mut members = Vec::with_capacity(state.member_count as usize);
+    loop {
+        let start = u32::try_from(members.len()).unwrap_or(u32::MAX);
+        let page: Vec<([u8; 20], Role)> = ctx
+            .query(
+                Contract::Groups,
+                deployment.groups,
+                &groups::members(group, start, MEMBER_PAGE),
+            )
+            .await?;
+        let full = page.len() as u32 == MEMBER_PAGE;
+        members.extend(
+            page.into_iter()
+                .map(|(address, role)| (Address(address), role)),
+        );
+        if !full || members.len() >= state.member_count as usize {
+            break;
+        }
+    }
+    Ok((state, members))
+}
+
+/// A group's state and its members that have an identity (those a message
+/// can be encrypted to).
+pub async fn registered_members(
+    ctx: &Context,
+    group: GroupId,
+) -> Result<(GroupState, Vec<Person>), CliError> {
+    let (state, members) = members(ctx, group).await?;
+    let mut people = Vec::with_capacity(members.len());
+    for (address, _) in members {
+        if let Some(member) = person_at(ctx, address).await? {
+            people.push(member);
+        }
+    }
+    Ok((state, people))
+}
+
+/// Handles of accounts, looked up on chain once each.
+#[derive(Debug, Default)]
+pub struct Handles(HashMap<AccountId, Option<String>>);
+
+impl Handles {
+    /// Handles of people already looked up.
+    pub fn of_people<'a>(people: impl IntoIterator<Item = &'a Person>) -> Self {
+        Self(
+            people
+                .into_iter()
+                .map(|person| (person.account(), Some(person.record.handle.clone())))
+                .collect(),
+        )
+    }
+
+    /// Looks up every account not known yet.
+    pub async fn learn(
+        &mut self,
+        ctx: &Context,
+        accounts: impl IntoIterator<Item = AccountId>,
+    ) -> Result<(), CliError> {
+        for account in accounts {
+            if let Entry::Vacant(slot) = self.0.entry(account) {
+                let found = person_at(ctx, account.to_address()).await?;
+                slot.insert(found.map(|person| person.record.handle));
+            }
+        }
+        Ok(())
+    }
+
+    /// The handle of `account`, if known and registered.
+    pub fn of(&self, account: &AccountId) -> Option<String> {
+        self.0.get(account).cloned().flatten()
+    }
+}

@@ -1,0 +1,45 @@
+//! How a [`RelayClient`](super::RelayClient) reaches a relay: anything that
+//! can send an HTTP request and hand back the answer, whole or as a stream
+//! of body chunks. The client builds requests with absolute URLs
+//! (`http://host:port/v1/...`); a transport that serves one router in
+//! process may look at the path only.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures::Stream;
+
+/// A boxed future, as transports return them.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An answer's body arriving in chunks.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransportError>> + Send>>;
+
+/// The relay could not be reached, or the exchange broke off.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TransportError(pub String);
+
+impl TransportError {
+    /// An error carrying `reason`'s text.
+    pub fn new(reason: impl std::fmt::Display) -> Self {
+        Self(reason.to_string())
+    }
+}
+
+/// Sends HTTP requests to a relay.
+pub trait Transport: Send + Sync + 'static {
+    /// Sends `request` and reads the whole answer.
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
+
+    /// Sends `request` and returns the answer's status and headers at once,
+    /// its body as it arrives (for the live stream).
+    fn open(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<http::Response<ByteStream>, TransportError>>;
+}
