@@ -10,7 +10,7 @@ use inkpost_sdk::voucher::SignedVoucher;
 use crate::access::{AccessError, authorize_write};
 use crate::directory::Directory;
 use crate::postage::{Postage, Refusal};
-use crate::store::{Insert, NewEnvelope, Store, StoreError, StoredEnvelope};
+use crate::store::{Insert, NewEnvelope, RequestNonce, Store, StoreError, StoredEnvelope};
 
 /// What a submit did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub enum SubmitError {
     /// The relay charges postage and this submit does not pay it.
     #[error(transparent)]
     Postage(#[from] Refusal),
+    /// The request that carried it was a replay (its nonce was used).
+    #[error("this request's nonce was used before")]
+    Replayed,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -50,12 +53,15 @@ pub struct Submit<'a> {
 impl Submit<'_> {
     /// Stores `envelope` (whose signature the caller has verified; `bytes`
     /// is its canonical encoding) received at `received_at_ms`, paying with
-    /// `voucher` where postage is charged.
+    /// `voucher` where postage is charged. The nonce of the request that
+    /// carried it is recorded in the same commit: a replayed request stores
+    /// nothing.
     pub async fn envelope(
         &self,
         envelope: &Envelope,
         bytes: Vec<u8>,
         voucher: Option<SignedVoucher>,
+        nonce: RequestNonce,
         received_at_ms: u64,
     ) -> Result<Submitted, SubmitError> {
         authorize_write(self.view, envelope).await?;
@@ -82,10 +88,11 @@ impl Submit<'_> {
                 }
             }
         }
-        match self.store.insert(new).await? {
+        match self.store.insert_signed(new, nonce).await? {
             Insert::Stored(stored) => Ok(Submitted::Stored(stored)),
             Insert::Duplicate(stored) => Ok(Submitted::Retry(stored)),
             Insert::Unpaid(unpaid) => Err(Refusal::Unpaid(unpaid).into()),
+            Insert::Replayed => Err(SubmitError::Replayed),
         }
     }
 }

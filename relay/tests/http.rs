@@ -44,6 +44,7 @@ on_both!(
     writes_are_unavailable_while_the_relay_does_not_follow_the_chain,
     malformed_ids_in_paths_and_queries_are_bad_requests,
     a_replayed_request_is_refused,
+    a_replayed_submit_stores_nothing_more,
     a_stranger_cannot_read_a_direct_conversation,
     access_follows_the_snapshot_s_roles,
     service_routes_answer,
@@ -308,6 +309,34 @@ async fn a_replayed_request_is_refused(kind: Kind) {
         "replayed_nonce",
     )
     .await;
+}
+
+/// A submit's nonce is recorded with its envelope (one commit), and a
+/// replay of the very same signed submit is still refused.
+async fn a_replayed_submit_stores_nothing_more(kind: Kind) {
+    let relay = relay(kind).await;
+    // Given Alice's signed submit, stored once
+    let sent = direct_envelope();
+    let request = submit_at(&alice(), sent.to_bytes(), now_ms());
+    let replay = copy(&request);
+    let first = relay.client.exchange(request).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    // When the same request is sent again
+    // Then it is a replay, not a retry answered with a receipt
+    expect_error(
+        &relay.client,
+        replay,
+        StatusCode::UNAUTHORIZED,
+        "replayed_nonce",
+    )
+    .await;
+    // And the conversation holds the message once
+    let page = relay
+        .client
+        .list(&bob(), &alice_and_bob(), 0, Some(&alice().account_id()))
+        .await
+        .unwrap();
+    assert_eq!(page.envelopes.len(), 1);
 }
 
 async fn a_stranger_cannot_read_a_direct_conversation(kind: Kind) {

@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use inkpost_relay::store::{
-    AnchoredAt, Insert, NewEnvelope, PostageCharge, ProofState, Store, StoreError, StoredEnvelope,
-    Unpaid,
+    AnchoredAt, Insert, NewEnvelope, PostageCharge, ProofState, RequestNonce, Store, StoreError,
+    StoredEnvelope, Unpaid,
 };
 use inkpost_sdk::ids::{
     AccountId, Address, BatchSeq, ChannelId, ClientMsgId, ConversationId, GroupId, MessageId,
@@ -37,6 +37,7 @@ on_both!(
     proofs_are_pending_until_the_batch_is_anchored,
     a_nonce_is_accepted_once,
     concurrent_nonces_are_fresh_once_each,
+    a_signed_insert_with_a_used_nonce_stores_nothing,
     one_group_with_repeats_stores_each_message_once,
     a_group_spanning_conversations_keeps_each_dense,
     pruning_never_deletes_unanchored_envelopes,
@@ -254,15 +255,94 @@ async fn proofs_are_pending_until_the_batch_is_anchored(kind: Kind) {
     assert_eq!(store.batches(0, 10).await.unwrap()[0].anchored, Some(AT));
 }
 
+fn request_nonce(account: AccountId, nonce: [u8; 16], expires_at_ms: u64) -> RequestNonce {
+    RequestNonce {
+        account,
+        nonce,
+        expires_at_ms,
+    }
+}
+
+/// A submit's nonce is recorded with its envelope: a replayed request
+/// stores nothing, alone or in the same group as the original.
+async fn a_signed_insert_with_a_used_nonce_stores_nothing(kind: Kind) {
+    let (_database, store) = open(kind).await;
+    let sender = AccountId([1; 32]);
+    // Given a nonce used by a request
+    assert!(
+        store
+            .use_nonce(request_nonce(sender, [7; 16], 1_000))
+            .await
+            .unwrap()
+    );
+    // When an envelope arrives with the same nonce
+    let replayed = store
+        .insert_signed(
+            envelope(group(1), 1, 1),
+            request_nonce(sender, [7; 16], 1_000),
+        )
+        .await
+        .unwrap();
+    // Then it is refused and nothing is stored
+    assert_eq!(replayed, Insert::Replayed);
+    assert_eq!(
+        store.envelope(&envelope(group(1), 1, 1).id).await.unwrap(),
+        None
+    );
+
+    // When two envelopes carry one fresh nonce at once
+    let (first, second) = tokio::join!(
+        store.insert_signed(
+            envelope(group(1), 1, 2),
+            request_nonce(sender, [8; 16], 1_000)
+        ),
+        store.insert_signed(
+            envelope(group(1), 1, 3),
+            request_nonce(sender, [8; 16], 1_000)
+        ),
+    );
+    // Then exactly one is stored, as the conversation's first message
+    let outcomes = [first.unwrap(), second.unwrap()];
+    let stored: Vec<_> = outcomes
+        .iter()
+        .filter_map(|outcome| match outcome {
+            Insert::Stored(stored) => Some(stored.seq),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stored, vec![1]);
+    assert!(outcomes.contains(&Insert::Replayed));
+}
+
 async fn a_nonce_is_accepted_once(kind: Kind) {
     let (_database, store) = open(kind).await;
     let alice = AccountId([1; 32]);
     let bob = AccountId([2; 32]);
-    assert!(store.use_nonce(&alice, &[5; 16], 1_000).await.unwrap());
-    assert!(!store.use_nonce(&alice, &[5; 16], 1_000).await.unwrap());
-    assert!(store.use_nonce(&bob, &[5; 16], 1_000).await.unwrap());
+    assert!(
+        store
+            .use_nonce(request_nonce(alice, [5; 16], 1_000))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .use_nonce(request_nonce(alice, [5; 16], 1_000))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .use_nonce(request_nonce(bob, [5; 16], 1_000))
+            .await
+            .unwrap()
+    );
     assert_eq!(store.prune_nonces(2_000).await.unwrap(), 2);
-    assert!(store.use_nonce(&alice, &[5; 16], 3_000).await.unwrap());
+    assert!(
+        store
+            .use_nonce(request_nonce(alice, [5; 16], 3_000))
+            .await
+            .unwrap()
+    );
 }
 
 /// The same nonces submitted concurrently (so that the writer takes them
@@ -277,7 +357,10 @@ async fn concurrent_nonces_are_fresh_once_each(kind: Kind) {
                 (
                     account,
                     nonce,
-                    store.use_nonce(&account, &nonce, 1_000).await.unwrap(),
+                    store
+                        .use_nonce(request_nonce(account, nonce, 1_000))
+                        .await
+                        .unwrap(),
                 )
             })
         })

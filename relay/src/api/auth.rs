@@ -1,7 +1,10 @@
-//! Request authentication: the `Signed` extractor checks the caller's
+//! Request authentication: the `Verified` extractor checks the caller's
 //! `Authorization: Inkpost …` signature over method, path, body hash,
 //! timestamp and nonce (see `inkpost_sdk::auth`), refuses stale timestamps
-//! and nonces the account used before, and hands the verified body on.
+//! and callers over their rate, and hands the verified body on with the
+//! nonce still to record; `Signed` also records the nonce, refusing one the
+//! account used before. A submit records its nonce with its envelope, in
+//! one commit.
 
 use std::time::Instant;
 
@@ -15,6 +18,7 @@ use inkpost_sdk::ids::AccountId;
 use super::error::ApiError;
 use super::state::AppState;
 use crate::clock::now_ms;
+use crate::store::RequestNonce;
 
 /// A request whose signature, freshness and nonce were checked.
 #[derive(Debug, Clone)]
@@ -25,7 +29,34 @@ pub struct Signed {
     pub body: Bytes,
 }
 
+/// A request whose signature and freshness were checked, and whose nonce is
+/// still to be recorded (with the write it authorizes).
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The account that signed it.
+    pub account: AccountId,
+    /// The request body, as signed.
+    pub body: Bytes,
+    /// Its nonce, to record once.
+    pub nonce: RequestNonce,
+}
+
 impl FromRequest<AppState> for Signed {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let verified = Verified::from_request(request, state).await?;
+        if !state.store.use_nonce(verified.nonce).await? {
+            return Err(ApiError::ReplayedNonce);
+        }
+        Ok(Self {
+            account: verified.account,
+            body: verified.body,
+        })
+    }
+}
+
+impl FromRequest<AppState> for Verified {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
@@ -68,15 +99,7 @@ impl FromRequest<AppState> for Signed {
         if skew_ms > window_ms {
             return Err(ApiError::StaleRequest { skew_ms });
         }
-        // Remembered until a request with this timestamp would be stale.
-        let expires_at = auth.timestamp_ms.saturating_add(window_ms);
-        if !state
-            .store
-            .use_nonce(&auth.account, &auth.nonce, expires_at)
-            .await?
-        {
-            return Err(ApiError::ReplayedNonce);
-        }
+        // Before any write: a caller over its rate costs no database work.
         state
             .rate_limits
             .per_identity
@@ -85,6 +108,12 @@ impl FromRequest<AppState> for Signed {
         Ok(Self {
             account: auth.account,
             body,
+            nonce: RequestNonce {
+                account: auth.account,
+                nonce: auth.nonce,
+                // Remembered until a request with this timestamp would be stale.
+                expires_at_ms: auth.timestamp_ms.saturating_add(window_ms),
+            },
         })
     }
 }

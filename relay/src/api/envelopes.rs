@@ -16,7 +16,7 @@ pub use inkpost_sdk::relay::api::{
     BatchView, EnvelopePage, EnvelopeView, ProofView, SubmitResponse,
 };
 
-use super::auth::Signed;
+use super::auth::{Signed, Verified};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::access::authorize_read;
@@ -56,7 +56,7 @@ impl From<Batch> for BatchView {
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    signed: Signed,
+    signed: Verified,
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
     let envelope = Envelope::from_bytes(&signed.body)
         .map_err(|error| ApiError::BadRequest(format!("not an envelope: {error}")))?;
@@ -71,7 +71,13 @@ pub async fn submit(
     let voucher = super::postage::voucher(&headers)?;
     let submitted = state
         .submit()
-        .envelope(&envelope, signed.body.to_vec(), voucher, now_ms())
+        .envelope(
+            &envelope,
+            signed.body.to_vec(),
+            voucher,
+            signed.nonce,
+            now_ms(),
+        )
         .await?;
     Ok(match submitted {
         Submitted::Stored(stored) => {

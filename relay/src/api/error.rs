@@ -160,6 +160,7 @@ impl From<SubmitError> for ApiError {
         match error {
             SubmitError::Access(error) => error.into(),
             SubmitError::Postage(refusal) => refusal.into(),
+            SubmitError::Replayed => Self::ReplayedNonce,
             SubmitError::Store(error) => error.into(),
         }
     }

@@ -27,6 +27,7 @@ mod postage;
 mod writer;
 
 pub use lease::AnchoringLease;
+pub use nonces::RequestNonce;
 pub use postage::{PostageCharge, PostageRecord, Unpaid};
 pub use writer::GROUP_COMMIT_MAX;
 
@@ -140,6 +141,9 @@ pub enum Insert {
     Duplicate(StoredEnvelope),
     /// Not stored: its postage does not cover it.
     Unpaid(Unpaid),
+    /// Not stored: the request that carried it used a nonce its account
+    /// used before (a replayed request).
+    Replayed,
 }
 
 /// A batch of message ids to anchor or anchored.

@@ -10,12 +10,15 @@ use sqlx::Row;
 use super::insert::placeholders;
 use super::{Store, StoreError, to_i64};
 
-/// A request nonce to record.
+/// A signed request's nonce, to record once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) struct NewNonce {
-    pub(super) account: AccountId,
-    pub(super) nonce: [u8; 16],
-    pub(super) expires_at_ms: u64,
+pub struct RequestNonce {
+    /// The account that signed the request.
+    pub account: AccountId,
+    /// The request's nonce.
+    pub nonce: [u8; 16],
+    /// When a request with this nonce would be refused as stale anyway.
+    pub expires_at_ms: u64,
 }
 
 impl Store {
@@ -33,7 +36,7 @@ impl Store {
 /// nonce repeated within the group is fresh only the first time).
 pub(super) async fn insert_nonces(
     connection: &mut sqlx::AnyConnection,
-    nonces: &[(usize, NewNonce)],
+    nonces: &[(usize, RequestNonce)],
 ) -> Result<Vec<(usize, bool)>, StoreError> {
     let mut first_of: HashMap<(AccountId, [u8; 16]), usize> = HashMap::new();
     let mut distinct = Vec::new();
