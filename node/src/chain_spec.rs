@@ -1,10 +1,7 @@
 //! The development chain: revive-dev-runtime's `development` genesis preset (dev accounts
 //! funded and mapped, //Alice sudo) under Inkpost's name.
 
-use polkadot_sdk::{
-    sc_service::{self, ChainType, Properties},
-    sp_genesis_builder,
-};
+use sc_service::{ChainType, Properties};
 
 /// A chain specification for revive-dev-runtime (no extensions).
 pub type ChainSpec = sc_service::GenericChainSpec;

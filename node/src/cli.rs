@@ -1,7 +1,5 @@
 //! Command-line flags: Substrate's own `RunCmd` plus how blocks are sealed and finalized.
 
-use polkadot_sdk::sc_cli;
-
 /// How blocks are made and when they become final.
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub struct Sealing {

@@ -6,10 +6,7 @@ use crate::{
     cli::{Cli, Subcommand},
     service,
 };
-use polkadot_sdk::{
-    sc_cli::{self, SubstrateCli},
-    sc_network, sc_service,
-};
+use sc_cli::SubstrateCli;
 
 impl SubstrateCli for Cli {
     fn impl_name() -> String {

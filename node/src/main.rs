@@ -20,6 +20,6 @@ mod command;
 mod rpc;
 mod service;
 
-fn main() -> polkadot_sdk::sc_cli::Result<()> {
+fn main() -> sc_cli::Result<()> {
     command::run()
 }

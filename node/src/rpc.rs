@@ -4,20 +4,18 @@
 
 use futures::channel::mpsc;
 use jsonrpsee::RpcModule;
-use polkadot_sdk::{
-    sc_consensus_manual_seal::{
-        rpc::{ManualSeal, ManualSealApiServer},
-        EngineCommand,
-    },
-    sc_transaction_pool_api::TransactionPool,
-    sp_api::ProvideRuntimeApi,
-    sp_block_builder::BlockBuilder,
-    sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata},
-    sp_runtime::traits::Block as BlockT,
-    substrate_frame_rpc_system::{AccountNonceApi, System, SystemApiServer},
-};
 use revive_dev_runtime::{AccountId, Nonce, OpaqueBlock as Block};
+use sc_consensus_manual_seal::{
+    rpc::{ManualSeal, ManualSealApiServer},
+    EngineCommand,
+};
+use sc_transaction_pool_api::TransactionPool;
+use sp_api::ProvideRuntimeApi;
+use sp_block_builder::BlockBuilder;
+use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+use sp_runtime::traits::Block as BlockT;
 use std::sync::Arc;
+use substrate_frame_rpc_system::{AccountNonceApi, System, SystemApiServer};
 
 /// What the RPC methods need.
 pub struct Deps<C, P> {

@@ -8,21 +8,14 @@
 
 use crate::cli::Sealing;
 use futures::{stream::BoxStream, FutureExt, StreamExt};
-use polkadot_sdk::{
-    sc_basic_authorship,
-    sc_client_api::StorageProvider,
-    sc_consensus,
-    sc_consensus_manual_seal::{self as manual_seal, EngineCommand},
-    sc_executor::WasmExecutor,
-    sc_network::{self, NetworkBackend},
-    sc_service::{self, error::Error as ServiceError, Configuration, TaskManager},
-    sc_transaction_pool,
-    sc_transaction_pool_api::TransactionPool,
-    sp_core, sp_io,
-    sp_runtime::traits::Block as BlockT,
-    sp_timestamp,
-};
-use revive_dev_runtime::{OpaqueBlock as Block, Runtime, RuntimeApi};
+use revive_dev_runtime::{OpaqueBlock as Block, RuntimeApi};
+use sc_client_api::StorageProvider;
+use sc_consensus_manual_seal::{self as manual_seal, EngineCommand};
+use sc_executor::WasmExecutor;
+use sc_network::NetworkBackend;
+use sc_service::{error::Error as ServiceError, Configuration, TaskManager};
+use sc_transaction_pool_api::TransactionPool;
+use sp_runtime::traits::Block as BlockT;
 use std::{sync::Arc, time::Duration};
 
 type Hash = <Block as BlockT>::Hash;
@@ -214,8 +207,9 @@ fn trigger(sealing: Sealing, pool: &FullPool) -> BoxStream<'static, EngineComman
 /// blocks sealed within the same millisecond would otherwise fail pallet-timestamp's
 /// minimum-period check.
 fn next_timestamp(client: &FullClient, parent: Hash) -> sp_timestamp::Timestamp {
+    // pallet-timestamp's `Now`: twox128("Timestamp") ++ twox128("Now").
     let key = sp_core::storage::StorageKey(
-        polkadot_sdk::pallet_timestamp::Now::<Runtime>::hashed_key().to_vec(),
+        [sp_io::hashing::twox_128(b"Timestamp"), sp_io::hashing::twox_128(b"Now")].concat(),
     );
     let parent_ms = client
         .storage(parent, &key)
