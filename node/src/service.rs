@@ -148,7 +148,13 @@ pub fn new_full<N: NetworkBackend<Block, Hash>>(
         let client = client.clone();
         move |parent: Hash, ()| {
             let next = next_timestamp(&client, parent);
-            async move { Ok(sp_timestamp::InherentDataProvider::new(next)) }
+            // Named: a closure bound to a variable gets no help from the
+            // bound it is later passed to.
+            async move {
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(
+                    sp_timestamp::InherentDataProvider::new(next),
+                )
+            }
         }
     };
     let authorship = manual_seal::run_manual_seal(manual_seal::ManualSealParams {
