@@ -215,7 +215,11 @@ fn trigger(sealing: Sealing, pool: &FullPool) -> BoxStream<'static, EngineComman
 fn next_timestamp(client: &FullClient, parent: Hash) -> sp_timestamp::Timestamp {
     // pallet-timestamp's `Now`: twox128("Timestamp") ++ twox128("Now").
     let key = sp_core::storage::StorageKey(
-        [sp_io::hashing::twox_128(b"Timestamp"), sp_io::hashing::twox_128(b"Now")].concat(),
+        [
+            sp_io::hashing::twox_128(b"Timestamp"),
+            sp_io::hashing::twox_128(b"Now"),
+        ]
+        .concat(),
     );
     let parent_ms = client
         .storage(parent, &key)
