@@ -302,18 +302,23 @@ impl Store {
     }
 }
 
-/// A transaction that will write. On SQLite it takes the write lock up
-/// front: a deferred transaction that reads first cannot wait for the lock
-/// when it comes to write (another writer's commit invalidated its
-/// snapshot, "database is locked"), it fails at once.
+/// A transaction that will write (see [`begin_write_statement`]).
 async fn begin_write(
     pool: &AnyPool,
     backend: Backend,
 ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-    Ok(match backend {
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => pool.begin().await?,
-    })
+    Ok(pool.begin_with(begin_write_statement(backend)).await?)
+}
+
+/// How a transaction that will write starts. On SQLite it takes the write
+/// lock up front: a deferred transaction that reads first cannot wait for
+/// the lock when it comes to write (another writer's commit invalidated its
+/// snapshot, "database is locked"), it fails at once.
+fn begin_write_statement(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    }
 }
 
 pub(crate) fn to_i64(value: u64) -> Result<i64, StoreError> {

@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::insert::{insert_envelopes, insert_one};
 use super::nonces::{RequestNonce, insert_nonces};
-use super::{Backend, Insert, NewEnvelope, Store, StoreError, begin_write};
+use super::{Backend, Insert, NewEnvelope, Store, StoreError, begin_write, begin_write_statement};
 
 /// Most writes committed in one transaction.
 pub const GROUP_COMMIT_MAX: usize = 256;
@@ -168,10 +168,9 @@ async fn write_group(
     backend: Backend,
     group: &[PendingWrite],
 ) -> Result<Vec<Written>, StoreError> {
-    let mut tx = match backend {
-        Backend::Sqlite => connection.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => connection.begin().await?,
-    };
+    let mut tx = connection
+        .begin_with(begin_write_statement(backend))
+        .await?;
     let mut results: Vec<Option<Written>> = vec![None; group.len()];
 
     let nonces: Vec<(usize, RequestNonce)> = group
