@@ -25,18 +25,7 @@ use inkpost_tests::relay::RouterRelay;
 use inkpost_tests::within;
 use inkpost_tests::world::{World, call_ok, identity, message, signer};
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(inkpost_tests::db::Kind::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name(inkpost_tests::db::Kind::Postgres).await }
-        }
-    )*};
-}
-
-on_both!(
+inkpost_tests::on_both!(
     a_member_s_message_is_stored_and_a_retry_gets_its_receipt,
     a_reader_reads_the_group_but_may_not_write,
     outsiders_may_neither_read_nor_write,

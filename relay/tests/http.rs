@@ -23,19 +23,7 @@ use inkpost_tests::db::Kind;
 use inkpost_tests::relay::RouterRelay;
 use inkpost_tests::world::{identity, message};
 
-/// Runs each named test on SQLite and on PostgreSQL.
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(inkpost_tests::db::Kind::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name(inkpost_tests::db::Kind::Postgres).await }
-        }
-    )*};
-}
-
-on_both!(
+inkpost_tests::on_both!(
     a_request_without_a_valid_signature_is_unauthenticated,
     a_stale_or_future_request_is_refused,
     an_oversized_body_is_too_large,

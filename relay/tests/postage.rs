@@ -18,18 +18,7 @@ use inkpost_tests::db::Kind;
 use inkpost_tests::relay::RouterRelay;
 use inkpost_tests::world::{identity, message};
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(inkpost_tests::db::Kind::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name(inkpost_tests::db::Kind::Postgres).await }
-        }
-    )*};
-}
-
-on_both!(
+inkpost_tests::on_both!(
     the_relay_publishes_its_terms,
     vouchers_that_do_not_pay_are_refused_and_store_nothing,
     a_header_that_is_not_a_voucher_is_a_bad_request,

@@ -15,20 +15,8 @@ use inkpost_sdk::ids::{
 use inkpost_sdk::merkle::{MerkleTree, Proof};
 use inkpost_tests::db::{Kind, TestDatabase};
 
-/// Runs each named test on SQLite and on PostgreSQL.
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(Kind::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(Kind::Postgres).await }
-        }
-    )*};
-}
-
-on_both!(
+inkpost_tests::on_both!(
+    worker_threads = 4;
     sequence_numbers_are_per_conversation_and_dense,
     a_retry_returns_the_original_and_writes_nothing,
     concurrent_retries_store_once,

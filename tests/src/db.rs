@@ -123,3 +123,21 @@ impl Drop for TestDatabase {
         }
     }
 }
+
+/// Runs each named test function (`async fn name(kind: Kind)`) on SQLite and
+/// on PostgreSQL, as `name::sqlite` and `name::postgres`, on a runtime of 2
+/// worker threads (or `worker_threads = N;` first).
+#[macro_export]
+macro_rules! on_both {
+    (worker_threads = $threads:tt; $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = $threads)]
+            async fn sqlite() { super::$name($crate::db::Kind::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = $threads)]
+            async fn postgres() { super::$name($crate::db::Kind::Postgres).await }
+        }
+    )*};
+    ($($name:ident),* $(,)?) => {
+        $crate::on_both!(worker_threads = 2; $($name),*);
+    };
+}
