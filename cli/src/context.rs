@@ -16,6 +16,7 @@ use inkpost_sdk::relay::RelayClient;
 
 use crate::error::{CliError, chain_error};
 use crate::keystore::Keystore;
+use crate::pins::{Pinned, RelayPins};
 
 /// Global options, shared by every subcommand.
 #[derive(Debug, Clone, clap::Args)]
@@ -70,7 +71,10 @@ pub struct Context {
     pub opts: GlobalOpts,
     /// The keystore.
     pub keystore: Keystore,
+    /// The home directory (keystore, postage ledgers).
+    home: PathBuf,
     chain: OnceCell<Chain>,
+    relay: OnceCell<RelayClient>,
     me: OnceLock<Identity>,
     deployment: OnceLock<Deployment>,
 }
@@ -85,11 +89,18 @@ impl Context {
         });
         Self {
             keystore: Keystore::new(&home),
+            home,
             opts,
             chain: OnceCell::new(),
+            relay: OnceCell::new(),
             me: OnceLock::new(),
             deployment: OnceLock::new(),
         }
+    }
+
+    /// The home directory: `--home`, or ~/.inkpost.
+    pub fn home(&self) -> &std::path::Path {
+        &self.home
     }
 
     /// Prints a progress line on stderr (unless `--quiet`).
@@ -156,9 +167,33 @@ impl Context {
         Ok(*self.deployment.get_or_init(|| deployment))
     }
 
-    /// A client of the relay.
-    pub fn relay(&self) -> RelayClient {
-        RelayClient::http(&self.opts.relay)
+    /// A client of the relay, checked once: the relay must be on the
+    /// node's chain and be the account pinned for its URL (pinned on first
+    /// use, see [`crate::pins`]); requests are signed for that relay alone.
+    pub async fn relay(&self) -> Result<&RelayClient, CliError> {
+        self.relay
+            .get_or_try_init(|| async {
+                let url = &self.opts.relay;
+                let client = RelayClient::http(url);
+                let info = client.info().await?;
+                let audience = info.audience().ok_or_else(|| {
+                    CliError::Untrusted(format!("the relay at {url} names no valid chain"))
+                })?;
+                let genesis = self.chain().await?.genesis_hash();
+                if audience.genesis != genesis {
+                    return Err(CliError::Untrusted(format!(
+                        "the relay at {url} serves chain {}, not the node's {}; use a relay \
+                         of this chain",
+                        info.genesis,
+                        format_args!("0x{}", hex::encode(genesis))
+                    )));
+                }
+                if RelayPins::new(&self.home).check(url, &audience.relay)? == Pinned::New {
+                    self.progress(&format!("pinned the relay at {url} as {}", audience.relay));
+                }
+                Ok(client.with_audience(audience))
+            })
+            .await
     }
 
     /// The chain client, connected on first use.

@@ -3,9 +3,10 @@
 //! read, and followed live through the relay, every envelope checked before
 //! it is shown.
 
-use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
+use inkpost_sdk::continuity::{Continuity, SenderChains};
+use inkpost_sdk::envelope::{Draft, Envelope, Recipient, SenderChain};
 use inkpost_sdk::ids::{
-    AccountId, ChannelId, ClientMsgId, ConversationId, DirectId, Epoch, GroupId, MessageId,
+    AccountId, ClientMsgId, ConversationId, DirectId, Epoch, GroupId, MessageId,
 };
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::receipt::Receipt;
@@ -17,7 +18,8 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::directory::{Handles, Person, person, person_at, registered_members};
 use crate::error::CliError;
-use crate::postage::{PostagePaid, postage_voucher};
+use crate::postage::{Postage, PostagePaid, postage_voucher};
+use crate::sent::SentLog;
 
 /// Where a message goes or is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,14 +100,14 @@ pub struct Sent {
 }
 
 /// Encrypts `text` to everyone in `conversation`, signs it as `me` and
-/// submits it to the relay, paying its postage from escrow channel
-/// `postage` if given; checks the relay's receipt before returning it.
+/// submits it to the relay, paying its postage as `postage` says if given;
+/// checks the relay's receipt before returning it.
 pub async fn send(
     ctx: &Context,
     me: &Identity,
     conversation: &Conversation,
     text: &str,
-    postage: Option<ChannelId>,
+    postage: Option<Postage>,
 ) -> Result<Sent, CliError> {
     if !conversation
         .people
@@ -118,26 +120,36 @@ pub async fn send(
     let recipients = conversation.recipients();
     let mut client_msg_id = [0u8; 16];
     OsRng.fill_bytes(&mut client_msg_id);
+    let log = SentLog::new(ctx.home(), &me.account_id(), &conversation.id);
+    let chain = match log.next()? {
+        Some(chain) => chain,
+        None => resume_chain(ctx, me, conversation).await?,
+    };
     let draft = Draft {
         conversation: conversation.id,
         epoch: conversation.epoch,
         sent_at_ms: inkpost_sdk::clock::now_ms(),
         client_msg_id: ClientMsgId(client_msg_id),
+        chain,
     };
     let envelope = Envelope::seal(me, draft, &recipients, text.as_bytes())
         .map_err(|error| CliError::BadInput(format!("cannot seal the message: {error}")))?;
     let voucher = match postage {
-        Some(channel) => Some(postage_voucher(ctx, me, channel).await?),
+        Some(postage) => Some(postage_voucher(ctx, me, postage).await?),
         None => None,
     };
-    let answer = ctx.relay().submit(me, &envelope, voucher.as_ref()).await?;
+    let relay = ctx.relay().await?;
+    let answer = relay.submit(me, &envelope, voucher.as_ref()).await?;
     let receipt = answer.receipt;
-    if receipt.verify().is_err() || receipt.message_id != envelope.id() {
-        return Err(CliError::Failed(format!(
-            "the relay's receipt for {} does not verify; do not trust this relay",
+    let pinned = relay.audience().await?.relay;
+    if receipt.verify().is_err() || receipt.message_id != envelope.id() || receipt.relay != pinned {
+        return Err(CliError::Untrusted(format!(
+            "the relay's receipt for {} is not signed by the relay as pinned, or not for this \
+             message; do not trust this relay",
             envelope.id()
         )));
     }
+    log.record(chain, envelope.id())?;
     Ok(Sent {
         receipt,
         recipients: recipients.len(),
@@ -163,6 +175,8 @@ pub struct ReadMessage {
     pub sent_at_ms: u64,
     /// The text, or why it cannot be read.
     pub body: Body,
+    /// How it fits its sender's chain: a gap or a reordering shows here.
+    pub continuity: Continuity,
 }
 
 /// A message's content as the reader sees it.
@@ -178,12 +192,47 @@ pub enum Body {
     Invalid(String),
 }
 
-/// Checks and opens one envelope as the relay gave it.
-pub fn open(me: &Identity, view: &EnvelopeView, handles: &Handles) -> ReadMessage {
-    let (sent_at_ms, body) = match view.envelope() {
-        Err(error) => (0, Body::Invalid(error.to_string())),
-        Ok(envelope) => (envelope.header.sent_at_ms, read_body(me, view, &envelope)),
+/// What a reader knows while reading one conversation: the senders'
+/// handles and chains.
+#[derive(Debug)]
+pub struct Reading {
+    /// Handles of the senders seen.
+    pub handles: Handles,
+    /// Each sender's chain as read.
+    pub chains: SenderChains,
+}
+
+impl Reading {
+    /// Reading `conversation` from after sequence number `after`.
+    pub fn new(conversation: &Conversation, after: u64) -> Self {
+        Self {
+            handles: handles(conversation),
+            chains: SenderChains::new(after == 0),
+        }
+    }
+}
+
+/// Checks and opens one envelope of `conversation` as the relay gave it.
+pub fn open(
+    me: &Identity,
+    conversation: &Conversation,
+    view: &EnvelopeView,
+    reading: &mut Reading,
+) -> ReadMessage {
+    let (sent_at_ms, body, continuity) = match view.envelope() {
+        Err(error) => (0, Body::Invalid(error.to_string()), Continuity::Unchecked),
+        Ok(envelope) => {
+            let body = read_body(me, conversation, view, &envelope);
+            let continuity = if matches!(body, Body::Invalid(_)) {
+                Continuity::Unchecked
+            } else {
+                let header = &envelope.header;
+                reading.chains.observe(header.sender, header.chain, view.id)
+            };
+            (envelope.header.sent_at_ms, body, continuity)
+        }
     };
+    let handles = &reading.handles;
     ReadMessage {
         seq: view.seq,
         id: view.id,
@@ -191,19 +240,35 @@ pub fn open(me: &Identity, view: &EnvelopeView, handles: &Handles) -> ReadMessag
         sender_handle: handles.of(&view.sender),
         sent_at_ms,
         body,
+        continuity,
     }
 }
 
 /// The body of a decoded, signature-checked envelope, for `me`.
-fn read_body(me: &Identity, view: &EnvelopeView, envelope: &Envelope) -> Body {
+fn read_body(
+    me: &Identity,
+    conversation: &Conversation,
+    view: &EnvelopeView,
+    envelope: &Envelope,
+) -> Body {
     if envelope.header.sender != view.sender {
         return Body::Invalid(format!(
             "the relay names {} as sender but {} signed it",
             view.sender, envelope.header.sender
         ));
     }
-    if envelope.header.conversation != view.conversation {
+    if envelope.header.conversation != view.conversation || view.conversation != conversation.id {
         return Body::Invalid("the envelope belongs to another conversation".into());
+    }
+    // Only its two parties write in a direct conversation: anyone else's
+    // envelope, however well signed, was slipped in.
+    if let Some(peer) = &conversation.peer {
+        let sender = &envelope.header.sender;
+        if sender != peer && *sender != me.account_id() {
+            return Body::Invalid(format!(
+                "{sender} is not a party to this direct conversation: injected"
+            ));
+        }
     }
     if !envelope
         .recipients()
@@ -222,16 +287,15 @@ pub fn handles(conversation: &Conversation) -> Handles {
     Handles::of_people(&conversation.people)
 }
 
-/// Every message of `conversation` after `after`, verified and opened;
-/// `handles` learns the senders' handles.
-pub async fn read(
+/// Every envelope of `conversation` after `after`, page by page, as the
+/// relay gives them (each page checked by the SDK to move on).
+async fn list_all(
     ctx: &Context,
     me: &Identity,
     conversation: &Conversation,
     after: u64,
-    handles: &mut Handles,
-) -> Result<Vec<ReadMessage>, CliError> {
-    let relay = ctx.relay();
+) -> Result<Vec<EnvelopeView>, CliError> {
+    let relay = ctx.relay().await?;
     let mut views = Vec::new();
     let mut after = after;
     loop {
@@ -245,37 +309,98 @@ pub async fn read(
             _ => break,
         }
     }
-    handles
+    Ok(views)
+}
+
+/// Where `me`'s next message in `conversation` goes in its chain, when this
+/// machine has not sent there: after the latest message the relay holds
+/// that `me` signed.
+async fn resume_chain(
+    ctx: &Context,
+    me: &Identity,
+    conversation: &Conversation,
+) -> Result<SenderChain, CliError> {
+    let views = list_all(ctx, me, conversation, 0).await?;
+    let latest = views.iter().rev().find_map(|view| {
+        view.envelope()
+            .ok()
+            .filter(|envelope| envelope.header.sender == me.account_id())
+    });
+    Ok(latest.map_or(SenderChain::FIRST, |envelope| {
+        envelope.header.chain.next(envelope.id())
+    }))
+}
+
+/// Every message of `conversation` after `after`, verified and opened, as
+/// `reading` goes on.
+pub async fn read(
+    ctx: &Context,
+    me: &Identity,
+    conversation: &Conversation,
+    after: u64,
+    reading: &mut Reading,
+) -> Result<Vec<ReadMessage>, CliError> {
+    let views = list_all(ctx, me, conversation, after).await?;
+    reading
+        .handles
         .learn(ctx, views.iter().map(|view| view.sender))
         .await?;
-    Ok(views.iter().map(|view| open(me, view, handles)).collect())
+    Ok(views
+        .iter()
+        .map(|view| open(me, conversation, view, reading))
+        .collect())
 }
 
 /// Follows `conversation` live after sequence number `after`, handing each
 /// message to `on_message` until it returns `false` (`Ok(true)`) or the
-/// relay revokes the reader's access (`Ok(false)`).
+/// relay revokes the reader's access (`Ok(false)`). A stream the relay ends
+/// for now (`expired`) is signed for again after the last message; streams
+/// that keep ending at once (the relay cannot check access) are an error.
 pub async fn follow(
     ctx: &Context,
     me: &Identity,
     conversation: &Conversation,
     after: u64,
-    handles: &mut Handles,
+    reading: &mut Reading,
     mut on_message: impl FnMut(ReadMessage) -> bool,
 ) -> Result<bool, CliError> {
-    let mut stream = ctx
-        .relay()
-        .subscribe(me, &conversation.id, after, conversation.peer.as_ref())
-        .await?;
-    while let Some(event) = stream.next().await {
-        match event? {
-            StreamEvent::Envelope(view) => {
-                handles.learn(ctx, [view.sender]).await?;
-                if !on_message(open(me, &view, handles)) {
-                    return Ok(true);
+    let relay = ctx.relay().await?;
+    let mut after = after;
+    let mut short_lived = 0;
+    loop {
+        let opened = std::time::Instant::now();
+        let mut stream = relay
+            .subscribe(me, &conversation.id, after, conversation.peer.as_ref())
+            .await?;
+        let mut expired = None;
+        while let Some(event) = stream.next().await {
+            match event? {
+                StreamEvent::Envelope(view) => {
+                    after = view.seq;
+                    reading.handles.learn(ctx, [view.sender]).await?;
+                    if !on_message(open(me, conversation, &view, reading)) {
+                        return Ok(true);
+                    }
                 }
+                StreamEvent::Revoked(_) => return Ok(false),
+                StreamEvent::Expired(reason) => expired = Some(reason),
             }
-            StreamEvent::Revoked(_) => return Ok(false),
+        }
+        // The relay closed the stream without a word.
+        let Some(reason) = expired else {
+            return Ok(true);
+        };
+        if opened.elapsed() < std::time::Duration::from_secs(2) {
+            short_lived += 1;
+            if short_lived >= 3 {
+                return Err(CliError::Unavailable(format!(
+                    "the relay keeps ending the stream: {}",
+                    crate::terminal::safe(&reason)
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        } else {
+            short_lived = 0;
         }
     }
-    Ok(true)
 }

@@ -27,6 +27,10 @@ pub enum CliError {
     /// The chain or relay refused for another reason (exit 6).
     #[error("{0}")]
     Refused(String),
+    /// The relay (or something between it and us) answered falsely: a
+    /// swapped message, an inflated bill, a forged receipt (exit 7).
+    #[error("{0}")]
+    Untrusted(String),
     /// Anything else, including failing to write the output (exit 1).
     #[error("{0}")]
     Failed(String),
@@ -42,6 +46,7 @@ impl CliError {
             Self::Unauthorized(_) => 4,
             Self::Unavailable(_) => 5,
             Self::Refused(_) => 6,
+            Self::Untrusted(_) => 7,
         }
     }
 
@@ -54,6 +59,7 @@ impl CliError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Unavailable(_) => "unavailable",
             Self::Refused(_) => "refused",
+            Self::Untrusted(_) => "untrusted",
         }
     }
 }
@@ -78,6 +84,7 @@ impl From<RelayError> for CliError {
                 _ => Self::Refused(error.to_string()),
             },
             RelayError::Malformed { .. } => Self::Failed(error.to_string()),
+            RelayError::Dishonest { .. } => Self::Untrusted(error.to_string()),
         }
     }
 }

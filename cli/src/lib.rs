@@ -19,7 +19,10 @@ pub mod conversation;
 pub mod directory;
 pub mod error;
 pub mod keystore;
+pub mod pins;
 pub mod postage;
+pub mod sent;
+pub mod terminal;
 pub mod verify;
 
 pub use context::Context;
@@ -28,7 +31,8 @@ pub use error::CliError;
 /// End-to-end-encrypted chat whose trust lives on a Polkadot SDK chain.
 ///
 /// Exit codes: 0 success, 1 failure, 2 bad input, 3 not found,
-/// 4 unauthorized, 5 node or relay unavailable, 6 refused by chain or relay.
+/// 4 unauthorized, 5 node or relay unavailable, 6 refused by chain or relay,
+/// 7 the relay answered falsely (nothing was paid or shown on its word).
 #[derive(Debug, Parser)]
 #[command(name = "inkpost", version, about, long_about)]
 pub struct Cli {
@@ -44,6 +48,18 @@ pub struct Cli {
 pub async fn run(cli: Cli, out: &mut impl Write) -> Result<(), CliError> {
     let ctx = Context::new(cli.global);
     commands::run(&ctx, cli.command, out).await
+}
+
+/// Writes `error` for a person (`error: …`, made safe for a terminal) or,
+/// with `json`, as one JSON object; returns the exit code.
+pub fn report(error: &CliError, json: bool, err: &mut impl Write) -> u8 {
+    let _ = if json {
+        let value = serde_json::json!({"error": error.kind(), "message": error.to_string()});
+        writeln!(err, "{value}")
+    } else {
+        writeln!(err, "error: {}", terminal::safe(&error.to_string()))
+    };
+    error.exit_code()
 }
 
 /// Parses `args` (the first is the program name) and runs them.

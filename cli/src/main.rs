@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use inkpost_cli::{Cli, run};
+use inkpost_cli::{Cli, report, run};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -16,14 +16,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let _ = out.flush();
-            if json {
-                let value =
-                    serde_json::json!({"error": error.kind(), "message": error.to_string()});
-                eprintln!("{value}");
-            } else {
-                eprintln!("error: {error}");
-            }
-            ExitCode::from(error.exit_code())
+            ExitCode::from(report(&error, json, &mut std::io::stderr()))
         }
     }
 }

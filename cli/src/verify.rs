@@ -37,7 +37,7 @@ pub async fn verify(
     id: &MessageId,
 ) -> Result<Option<Verified>, CliError> {
     let deployment = ctx.deployment()?;
-    let proof = ctx.relay().proof(me, id).await?;
+    let proof = ctx.relay().await?.proof(me, id).await?;
     let ProofView::Anchored { root, .. } = &proof else {
         return Ok(None);
     };

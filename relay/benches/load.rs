@@ -24,8 +24,9 @@ use std::time::{Duration, Instant};
 use http::{HeaderValue, Method, StatusCode};
 use inkpost_relay::clock::now_ms;
 use inkpost_relay::store::{ProofState, Store};
+use inkpost_sdk::auth::Audience;
 use inkpost_sdk::chain::Chain;
-use inkpost_sdk::envelope::{Draft, Envelope};
+use inkpost_sdk::envelope::{Draft, Envelope, SenderChain};
 use inkpost_sdk::ids::{ChannelId, ClientMsgId, ConversationId, Epoch, GroupId};
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::relay::RelayClient;
@@ -70,8 +71,8 @@ async fn open_channels(
 /// The submits of `count` 1 KiB messages to `group`, alternating writers.
 fn prepare(
     client: &RelayClient,
+    audience: &Audience,
     world: &World,
-    genesis: [u8; 32],
     group: GroupId,
     epoch: u64,
     count: usize,
@@ -96,13 +97,19 @@ fn prepare(
                 epoch: Epoch(epoch),
                 sent_at_ms: now_ms(),
                 client_msg_id: ClientMsgId(client_msg_id),
+                chain: SenderChain::FIRST,
             };
             let envelope = Envelope::seal(sender, draft, &recipients, &plaintext).unwrap();
-            let mut request =
-                client.signed(sender, Method::POST, "/v1/envelopes", envelope.to_bytes());
+            let mut request = client.signed_for(
+                audience,
+                sender,
+                Method::POST,
+                "/v1/envelopes",
+                envelope.to_bytes(),
+            );
             if let Some(channels) = channels {
                 let voucher = Voucher {
-                    domain: genesis,
+                    domain: audience.genesis,
                     contract: world.deployment.escrow,
                     channel: channels[writer],
                     cumulative: PRICE * sent[writer],
@@ -157,10 +164,11 @@ async fn run(world: &World, kind: Kind, messages: usize, clients: usize, postage
     .await;
 
     let epoch = world.epoch_of(&chain, group).await;
+    let audience = relay.client.audience().await.unwrap();
     let prepared = prepare(
         &relay.client,
+        &audience,
         world,
-        chain.genesis_hash(),
         group,
         epoch,
         messages,

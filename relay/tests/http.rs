@@ -12,12 +12,12 @@ use http::{Method, Request, StatusCode, header};
 use inkpost_relay::api::{ErrorBody, Limits};
 use inkpost_relay::clock::now_ms;
 use inkpost_relay::directory::Snapshot;
-use inkpost_sdk::auth::RequestAuth;
+use inkpost_sdk::auth::{Audience, RequestAuth};
 use inkpost_sdk::contracts::Role;
 use inkpost_sdk::envelope::Envelope;
 use inkpost_sdk::ids::{ConversationId, DirectId, GroupId, KeyVersion};
 use inkpost_sdk::keys::Identity;
-use inkpost_sdk::relay::RelayClient;
+use inkpost_sdk::relay::{RelayClient, StreamEvent};
 use inkpost_tests::client::{RouterTransport, copy};
 use inkpost_tests::db::Kind;
 use inkpost_tests::relay::RouterRelay;
@@ -32,11 +32,13 @@ inkpost_tests::on_both!(
     writes_are_unavailable_while_the_relay_does_not_follow_the_chain,
     malformed_ids_in_paths_and_queries_are_bad_requests,
     a_replayed_request_is_refused,
+    a_request_signed_for_another_relay_or_chain_is_refused,
     a_replayed_submit_stores_nothing_more,
     a_stranger_cannot_read_a_direct_conversation,
     access_follows_the_snapshot_s_roles,
     service_routes_answer,
     rate_limits_answer_429_with_retry_after,
+    a_stream_ends_when_its_lifetime_is_over,
 );
 
 /// Alice, Bob and Charlie registered; group 1 of Alice (owner), Bob
@@ -96,9 +98,23 @@ fn direct_envelope() -> Envelope {
     message("//Alice", alice_and_bob(), 0, &["//Bob"], 9)
 }
 
-/// A submit of `body` signed by `signer` at `timestamp_ms`.
-fn submit_at(signer: &Identity, body: Vec<u8>, timestamp_ms: u64) -> Request<Vec<u8>> {
-    let auth = RequestAuth::sign(signer, "POST", "/v1/envelopes", &body, timestamp_ms);
+/// A submit of `body` signed by `signer` at `timestamp_ms` for the relay
+/// `client` talks to.
+async fn submit_at(
+    client: &RelayClient,
+    signer: &Identity,
+    body: Vec<u8>,
+    timestamp_ms: u64,
+) -> Request<Vec<u8>> {
+    let audience = client.audience().await.unwrap();
+    let auth = RequestAuth::sign(
+        signer,
+        &audience,
+        "POST",
+        "/v1/envelopes",
+        &body,
+        timestamp_ms,
+    );
     Request::post("/v1/envelopes")
         .header(header::AUTHORIZATION, auth.to_header())
         .body(body)
@@ -164,7 +180,7 @@ async fn a_request_without_a_valid_signature_is_unauthenticated(kind: Kind) {
     )
     .await;
     // Signed over another body: the signature binds the body.
-    let mut request = submit_at(&alice(), b"other".to_vec(), now_ms());
+    let mut request = submit_at(&relay.client, &alice(), b"other".to_vec(), now_ms()).await;
     *request.body_mut() = envelope.clone();
     expect_error(
         &relay.client,
@@ -176,7 +192,9 @@ async fn a_request_without_a_valid_signature_is_unauthenticated(kind: Kind) {
     // Signed for another path: the signature binds the path.
     let mut request = relay
         .client
-        .signed(&alice(), Method::POST, "/v1/other", envelope);
+        .signed(&alice(), Method::POST, "/v1/other", envelope)
+        .await
+        .unwrap();
     *request.uri_mut() = path.parse().unwrap();
     expect_error(
         &relay.client,
@@ -192,7 +210,13 @@ async fn a_stale_or_future_request_is_refused(kind: Kind) {
     let relay = relay(kind).await;
     // Signed two minutes ago (the window is one minute), or in the future.
     for timestamp in [now_ms() - 120_000, now_ms() + 120_000] {
-        let request = submit_at(&alice(), direct_envelope().to_bytes(), timestamp);
+        let request = submit_at(
+            &relay.client,
+            &alice(),
+            direct_envelope().to_bytes(),
+            timestamp,
+        )
+        .await;
         expect_error(
             &relay.client,
             request,
@@ -206,7 +230,7 @@ async fn a_stale_or_future_request_is_refused(kind: Kind) {
 
 async fn an_oversized_body_is_too_large(kind: Kind) {
     let relay = relay(kind).await;
-    let request = submit_at(&alice(), vec![0; 4 * 1024 + 1], now_ms());
+    let request = submit_at(&relay.client, &alice(), vec![0; 4 * 1024 + 1], now_ms()).await;
     expect_error(
         &relay.client,
         request,
@@ -219,7 +243,7 @@ async fn an_oversized_body_is_too_large(kind: Kind) {
 
 async fn a_body_that_is_not_a_valid_envelope_is_a_bad_request(kind: Kind) {
     let relay = relay(kind).await;
-    let request = submit_at(&alice(), b"not scale".to_vec(), now_ms());
+    let request = submit_at(&relay.client, &alice(), b"not scale".to_vec(), now_ms()).await;
     expect_error(
         &relay.client,
         request,
@@ -230,7 +254,7 @@ async fn a_body_that_is_not_a_valid_envelope_is_a_bad_request(kind: Kind) {
     // One flipped ciphertext bit: the sender's signature fails.
     let mut tampered = direct_envelope();
     tampered.payload.ciphertext[0] ^= 1;
-    let request = submit_at(&alice(), tampered.to_bytes(), now_ms());
+    let request = submit_at(&relay.client, &alice(), tampered.to_bytes(), now_ms()).await;
     expect_error(
         &relay.client,
         request,
@@ -243,7 +267,13 @@ async fn a_body_that_is_not_a_valid_envelope_is_a_bad_request(kind: Kind) {
 
 async fn an_envelope_submitted_by_another_account_is_forbidden(kind: Kind) {
     let relay = relay(kind).await;
-    let request = submit_at(&bob(), direct_envelope().to_bytes(), now_ms());
+    let request = submit_at(
+        &relay.client,
+        &bob(),
+        direct_envelope().to_bytes(),
+        now_ms(),
+    )
+    .await;
     expect_error(&relay.client, request, StatusCode::FORBIDDEN, "forbidden").await;
     nothing_written(&relay).await;
 }
@@ -251,7 +281,13 @@ async fn an_envelope_submitted_by_another_account_is_forbidden(kind: Kind) {
 async fn writes_are_unavailable_while_the_relay_does_not_follow_the_chain(kind: Kind) {
     let relay = relay(kind).await;
     relay.view.set_following(false);
-    let request = submit_at(&alice(), direct_envelope().to_bytes(), now_ms());
+    let request = submit_at(
+        &relay.client,
+        &alice(),
+        direct_envelope().to_bytes(),
+        now_ms(),
+    )
+    .await;
     expect_error(
         &relay.client,
         request,
@@ -269,7 +305,11 @@ async fn malformed_ids_in_paths_and_queries_are_bad_requests(kind: Kind) {
         "/v1/conversations/room:1/envelopes",
         "/v1/conversations/group:1/envelopes?after=minus-one",
     ] {
-        let request = relay.client.signed(&alice(), Method::GET, path, Vec::new());
+        let request = relay
+            .client
+            .signed(&alice(), Method::GET, path, Vec::new())
+            .await
+            .unwrap();
         expect_error(
             &relay.client,
             request,
@@ -286,7 +326,9 @@ async fn a_replayed_request_is_refused(kind: Kind) {
     let path = format!("/v1/envelopes/{}", direct_envelope().id());
     let request = relay
         .client
-        .signed(&alice(), Method::GET, &path, Vec::new());
+        .signed(&alice(), Method::GET, &path, Vec::new())
+        .await
+        .unwrap();
     let replay = copy(&request);
     expect_error(&relay.client, request, StatusCode::NOT_FOUND, "not_found").await;
     // ...and the very same signed request again is a replay.
@@ -299,13 +341,52 @@ async fn a_replayed_request_is_refused(kind: Kind) {
     .await;
 }
 
+/// A request signed for one relay cannot be replayed at another, nor one
+/// signed for another chain: the signature names both.
+async fn a_request_signed_for_another_relay_or_chain_is_refused(kind: Kind) {
+    let relay = relay(kind).await;
+    let here = relay.client.audience().await.unwrap();
+    let path = format!("/v1/envelopes/{}", direct_envelope().id());
+    let elsewhere = [
+        Audience {
+            relay: inkpost_sdk::ids::AccountId([9; 32]),
+            ..here
+        },
+        Audience {
+            genesis: [1; 32],
+            ..here
+        },
+    ];
+    for audience in elsewhere {
+        let other = relay.client.clone().with_audience(audience);
+        let request = other
+            .signed(&alice(), Method::GET, &path, Vec::new())
+            .await
+            .unwrap();
+        expect_error(
+            &relay.client,
+            request,
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        )
+        .await;
+    }
+    // Signed for this relay, the same request is answered (a 404 here).
+    let request = relay
+        .client
+        .signed(&alice(), Method::GET, &path, Vec::new())
+        .await
+        .unwrap();
+    expect_error(&relay.client, request, StatusCode::NOT_FOUND, "not_found").await;
+}
+
 /// A submit's nonce is recorded with its envelope (one commit), and a
 /// replay of the very same signed submit is still refused.
 async fn a_replayed_submit_stores_nothing_more(kind: Kind) {
     let relay = relay(kind).await;
     // Given Alice's signed submit, stored once
     let sent = direct_envelope();
-    let request = submit_at(&alice(), sent.to_bytes(), now_ms());
+    let request = submit_at(&relay.client, &alice(), sent.to_bytes(), now_ms()).await;
     let replay = copy(&request);
     let first = relay.client.exchange(request).await.unwrap();
     assert_eq!(first.status(), StatusCode::CREATED);
@@ -474,12 +555,16 @@ async fn rate_limits_answer_429_with_retry_after(kind: Kind) {
     for _ in 0..2 {
         let request = relay
             .client
-            .signed(&alice(), Method::GET, &path, Vec::new());
+            .signed(&alice(), Method::GET, &path, Vec::new())
+            .await
+            .unwrap();
         expect_error(&relay.client, request, StatusCode::NOT_FOUND, "not_found").await;
     }
     let request = relay
         .client
-        .signed(&alice(), Method::GET, &path, Vec::new());
+        .signed(&alice(), Method::GET, &path, Vec::new())
+        .await
+        .unwrap();
     let response = relay.client.exchange(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry_after: u64 = response.headers()[header::RETRY_AFTER]
@@ -490,7 +575,11 @@ async fn rate_limits_answer_429_with_retry_after(kind: Kind) {
     // One token per 100 s at 0.01/s.
     assert!((99..=100).contains(&retry_after), "{retry_after}");
     // Bob has a bucket of his own
-    let request = relay.client.signed(&bob(), Method::GET, &path, Vec::new());
+    let request = relay
+        .client
+        .signed(&bob(), Method::GET, &path, Vec::new())
+        .await
+        .unwrap();
     expect_error(&relay.client, request, StatusCode::NOT_FOUND, "not_found").await;
 
     // Per client address, when the server knows it
@@ -510,4 +599,25 @@ async fn rate_limits_answer_429_with_retry_after(kind: Kind) {
             .unwrap();
         assert_eq!(response.status(), expected);
     }
+}
+
+/// A live stream lasts the relay's stream lifetime, then ends with
+/// `expired` (the client signs a new request, checked afresh, to go on).
+async fn a_stream_ends_when_its_lifetime_is_over(kind: Kind) {
+    let limits = Limits {
+        stream_lifetime_secs: 1,
+        ..limits()
+    };
+    let relay = RouterRelay::on_snapshot(kind, snapshot(), limits).await;
+    let mut stream = relay
+        .client
+        .subscribe(&alice(), &alice_and_bob(), 0, Some(&bob().account_id()))
+        .await
+        .unwrap();
+    let event = inkpost_tests::within(10, "the stream expires", stream.next()).await;
+    assert!(
+        matches!(event, Some(Ok(StreamEvent::Expired(_)))),
+        "{event:?}"
+    );
+    assert!(stream.next().await.is_none());
 }

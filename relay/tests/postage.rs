@@ -188,12 +188,16 @@ async fn vouchers_that_do_not_pay_are_refused_and_store_nothing(kind: Kind) {
 async fn a_header_that_is_not_a_voucher_is_a_bad_request(kind: Kind) {
     let relay = relay(kind).await;
     let envelope = message("//Alice", to_bob(), 0, &["//Bob"], 31);
-    let mut request = relay.client.signed(
-        &identity("//Alice"),
-        Method::POST,
-        "/v1/envelopes",
-        envelope.to_bytes(),
-    );
+    let mut request = relay
+        .client
+        .signed(
+            &identity("//Alice"),
+            Method::POST,
+            "/v1/envelopes",
+            envelope.to_bytes(),
+        )
+        .await
+        .unwrap();
     request
         .headers_mut()
         .insert(POSTAGE_HEADER, "not a voucher".parse().unwrap());

@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
+use inkpost_sdk::envelope::{Draft, Envelope, Recipient, SenderChain};
 use inkpost_sdk::hash::blake2_256;
 use inkpost_sdk::ids::{ClientMsgId, ConversationId, Epoch, GroupId, KeyVersion, MessageId};
 use inkpost_sdk::keys::Identity;
@@ -35,6 +35,7 @@ fn draft() -> Draft {
         epoch: Epoch(1),
         sent_at_ms: 1_700_000_000_000,
         client_msg_id: ClientMsgId([7; 16]),
+        chain: SenderChain::FIRST,
     }
 }
 

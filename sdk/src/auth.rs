@@ -1,13 +1,16 @@
-//! Signed relay requests: the caller's sr25519 account key signs the method,
-//! path, body hash, a timestamp and a random nonce, so a relay knows who asks,
-//! and that the request was neither altered nor replayed (the relay rejects
-//! stale timestamps and nonces it has seen).
+//! Signed relay requests: the caller's sr25519 account key signs the
+//! request's audience (the relay's account and the chain's genesis hash),
+//! the method, path, body hash, a timestamp and a random nonce, so a relay
+//! knows who asks, and that the request was neither altered, nor replayed,
+//! nor meant for another relay or chain (each relay refuses stale
+//! timestamps and nonces it has seen, and verifies with its own audience).
 //!
 //! ```text
 //! Authorization: Inkpost account=0x…(32 B), ts=<unix ms>, nonce=0x…(16 B), sig=0x…(64 B)
-//! signed bytes = SCALE("inkpost/request/v1", method, path-and-query,
+//! signed bytes = SCALE("inkpost/request/v2", relay account: [u8; 32],
+//!                      genesis: [u8; 32], method, path-and-query,
 //!                      BLAKE2b-256(body), ts: u64, nonce: [u8; 16])
-//! signing context = "inkpost/request/v1"
+//! signing context = "inkpost/request/v2"
 //! ```
 
 use parity_scale_codec::Encode;
@@ -32,6 +35,17 @@ pub enum AuthError {
     BadSignature(#[from] SignatureError),
 }
 
+/// Who a request is for: one relay (the account it signs receipts and
+/// anchors with) on one chain (its genesis hash). `GET /v1/info` tells a
+/// client; the client checks it against what it pinned and its own chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Audience {
+    /// The relay's account.
+    pub relay: AccountId,
+    /// The chain's genesis hash.
+    pub genesis: [u8; 32],
+}
+
 /// The authorization of one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestAuth {
@@ -46,6 +60,7 @@ pub struct RequestAuth {
 }
 
 fn signed_bytes(
+    audience: &Audience,
     method: &str,
     path: &str,
     body: &[u8],
@@ -54,6 +69,8 @@ fn signed_bytes(
 ) -> Vec<u8> {
     (
         REQUEST_CONTEXT,
+        audience.relay,
+        audience.genesis,
         method.to_ascii_uppercase(),
         path,
         blake2_256(&[body]),
@@ -64,9 +81,11 @@ fn signed_bytes(
 }
 
 impl RequestAuth {
-    /// Signs a request as `identity` at `timestamp_ms` with a fresh nonce.
+    /// Signs a request to `audience` as `identity` at `timestamp_ms` with a
+    /// fresh nonce.
     pub fn sign(
         identity: &Identity,
+        audience: &Audience,
         method: &str,
         path: &str,
         body: &[u8],
@@ -76,7 +95,7 @@ impl RequestAuth {
         OsRng.fill_bytes(&mut nonce);
         let signature = identity.sign(
             REQUEST_CONTEXT,
-            &signed_bytes(method, path, body, timestamp_ms, &nonce),
+            &signed_bytes(audience, method, path, body, timestamp_ms, &nonce),
         );
         Self {
             account: identity.account_id(),
@@ -86,9 +105,16 @@ impl RequestAuth {
         }
     }
 
-    /// Checks the signature over this method, path (with query) and body.
-    pub fn verify(&self, method: &str, path: &str, body: &[u8]) -> Result<(), AuthError> {
-        let bytes = signed_bytes(method, path, body, self.timestamp_ms, &self.nonce);
+    /// Checks the signature over this audience, method, path (with query)
+    /// and body.
+    pub fn verify(
+        &self,
+        audience: &Audience,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<(), AuthError> {
+        let bytes = signed_bytes(audience, method, path, body, self.timestamp_ms, &self.nonce);
         self.signature
             .verify(REQUEST_CONTEXT, &bytes, &self.account)?;
         Ok(())
@@ -163,26 +189,47 @@ mod tests {
         Identity::from_suri("//Alice").unwrap()
     }
 
+    const TO: Audience = Audience {
+        relay: AccountId([5; 32]),
+        genesis: [6; 32],
+    };
+
     #[test]
     fn a_signed_request_round_trips_through_the_header_and_verifies() {
-        let auth = RequestAuth::sign(&alice(), "post", "/v1/messages", b"{}", 1_700_000_000_000);
+        let auth = RequestAuth::sign(
+            &alice(),
+            &TO,
+            "post",
+            "/v1/messages",
+            b"{}",
+            1_700_000_000_000,
+        );
         let parsed = RequestAuth::parse_header(&auth.to_header()).unwrap();
         assert_eq!(parsed, auth);
-        parsed.verify("POST", "/v1/messages", b"{}").unwrap();
+        parsed.verify(&TO, "POST", "/v1/messages", b"{}").unwrap();
     }
 
     #[test]
-    fn the_signature_binds_method_path_body_time_and_nonce() {
-        let auth = RequestAuth::sign(&alice(), "POST", "/v1/messages?x=1", b"body", 5);
-        assert!(auth.verify("GET", "/v1/messages?x=1", b"body").is_err());
-        assert!(auth.verify("POST", "/v1/messages?x=2", b"body").is_err());
-        assert!(auth.verify("POST", "/v1/messages?x=1", b"bodY").is_err());
+    fn the_signature_binds_audience_method_path_body_time_and_nonce() {
+        let auth = RequestAuth::sign(&alice(), &TO, "POST", "/v1/messages?x=1", b"body", 5);
+        assert!(
+            auth.verify(&TO, "GET", "/v1/messages?x=1", b"body")
+                .is_err()
+        );
+        assert!(
+            auth.verify(&TO, "POST", "/v1/messages?x=2", b"body")
+                .is_err()
+        );
+        assert!(
+            auth.verify(&TO, "POST", "/v1/messages?x=1", b"bodY")
+                .is_err()
+        );
         assert!(
             RequestAuth {
                 timestamp_ms: 6,
                 ..auth
             }
-            .verify("POST", "/v1/messages?x=1", b"body")
+            .verify(&TO, "POST", "/v1/messages?x=1", b"body")
             .is_err()
         );
         assert!(
@@ -190,23 +237,39 @@ mod tests {
                 nonce: [0; 16],
                 ..auth
             }
-            .verify("POST", "/v1/messages?x=1", b"body")
+            .verify(&TO, "POST", "/v1/messages?x=1", b"body")
             .is_err()
         );
+        // Another relay, or the same relay on another chain, refuses it.
+        for elsewhere in [
+            Audience {
+                relay: AccountId([7; 32]),
+                ..TO
+            },
+            Audience {
+                genesis: [7; 32],
+                ..TO
+            },
+        ] {
+            assert!(
+                auth.verify(&elsewhere, "POST", "/v1/messages?x=1", b"body")
+                    .is_err()
+            );
+        }
         let bob = Identity::from_suri("//Bob").unwrap().account_id();
         assert!(
             RequestAuth {
                 account: bob,
                 ..auth
             }
-            .verify("POST", "/v1/messages?x=1", b"body")
+            .verify(&TO, "POST", "/v1/messages?x=1", b"body")
             .is_err()
         );
     }
 
     #[test]
     fn malformed_headers_are_rejected() {
-        let good = RequestAuth::sign(&alice(), "GET", "/", b"", 1).to_header();
+        let good = RequestAuth::sign(&alice(), &TO, "GET", "/", b"", 1).to_header();
         for bad in [
             "",
             "Bearer abc",

@@ -1,15 +1,27 @@
 //! The message envelope: versioned, canonical, encrypted and signed.
 //!
-//! # Wire format (version 1)
+//! # Wire format (version 2)
 //!
 //! ```text
-//! envelope     = version:u8(=1) ‖ SCALE(Header) ‖ SCALE(Payload) ‖ signature:[u8; 64]
+//! envelope     = version:u8(=2) ‖ SCALE(Header) ‖ SCALE(Payload) ‖ signature:[u8; 64]
 //! signed bytes = everything before the signature
 //! message id   = BLAKE2b-256(envelope)
 //! ```
 //!
 //! The body is encrypted once with a random 256-bit content key
 //! (XChaCha20-Poly1305, associated data = `version ‖ SCALE(Header)`); the
+//! header commits to that key (`key_commitment = BLAKE2b-256(
+//! "inkpost/content-key/v2" ‖ key)`), and a reader refuses a key that does
+//! not match it — XChaCha20-Poly1305 alone is not key-committing, so
+//! without it a sender could wrap different keys for different recipients
+//! of one ciphertext and show each a different text under one signed id.
+//! The header also places the message in its **sender's chain** in the
+//! conversation (`seq` from 1, and the id of the sender's previous
+//! message), so a reader notices a message withheld or reordered.
+//!
+//! Version 1 (no commitment, no chain) is no longer read: its envelopes
+//! fail with [`EnvelopeError::UnsupportedVersion`] and are shown as invalid.
+//!
 //! content key is wrapped for each recipient with HPKE base mode (RFC 9180:
 //! DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305), with
 //! `info = "inkpost/wrap/v1" ‖ BLAKE2b-256(version ‖ SCALE(Header))` and
@@ -37,7 +49,7 @@ use crate::keys::Identity;
 use crate::signature::{ENVELOPE_CONTEXT, Signature, SignatureError};
 
 /// The envelope version this library writes and reads.
-pub const ENVELOPE_VERSION: u8 = 1;
+pub const ENVELOPE_VERSION: u8 = 2;
 
 /// The largest envelope this library decodes (relays set lower limits).
 pub const MAX_ENVELOPE_BYTES: usize = 4 * 1024 * 1024;
@@ -46,7 +58,10 @@ pub const MAX_ENVELOPE_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_RECIPIENTS: usize = 4096;
 
 /// Prefix of the HPKE `info` string of key wrapping.
-const WRAP_INFO: &[u8] = b"inkpost/wrap/v1";
+const WRAP_INFO: &[u8] = b"inkpost/wrap/v2";
+
+/// Prefix of the content key's commitment.
+const KEY_COMMITMENT_TAG: &[u8] = b"inkpost/content-key/v2";
 
 /// Bytes of a wrapped content key: 32-byte key plus a 16-byte AEAD tag.
 const SEALED_KEY_LEN: usize = 48;
@@ -63,7 +78,10 @@ pub enum EnvelopeError {
         max: usize,
     },
     /// The first byte names a version this library does not read.
-    #[error("unsupported envelope version {0} (this client reads version {ENVELOPE_VERSION})")]
+    #[error(
+        "unsupported envelope version {0}: this client reads version {ENVELOPE_VERSION} (version 1 \
+         did not commit to its content key; ask the sender to send it again)"
+    )]
     UnsupportedVersion(u8),
     /// The bytes are not a SCALE-encoded envelope.
     #[error("malformed envelope: {0}")]
@@ -101,6 +119,38 @@ pub enum EnvelopeError {
     /// Unwrapping or decryption failed: wrong key, or altered ciphertext.
     #[error("decryption failed: wrong key or altered ciphertext")]
     DecryptFailed,
+    /// The content key wrapped for this reader is not the one the header
+    /// commits to: the sender gave recipients different keys (and could
+    /// show each a different text).
+    #[error(
+        "the content key does not match the sender's commitment: recipients may see different texts"
+    )]
+    KeyCommitmentMismatch,
+}
+
+/// Where a message stands in its sender's messages in one conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub struct SenderChain {
+    /// 1 for the sender's first message in the conversation, then +1.
+    pub seq: u64,
+    /// The id of the sender's message `seq - 1` (zeros for the first).
+    pub previous: MessageId,
+}
+
+impl SenderChain {
+    /// The chain position of a sender's first message.
+    pub const FIRST: Self = Self {
+        seq: 1,
+        previous: MessageId([0; 32]),
+    };
+
+    /// The position after the message `id` at this position.
+    pub fn next(&self, id: MessageId) -> Self {
+        Self {
+            seq: self.seq.saturating_add(1),
+            previous: id,
+        }
+    }
 }
 
 /// The cleartext routing header; authenticated, not encrypted.
@@ -116,6 +166,11 @@ pub struct Header {
     pub sent_at_ms: u64,
     /// Sender-chosen id that makes retries idempotent.
     pub client_msg_id: ClientMsgId,
+    /// The message's place in its sender's chain in the conversation.
+    pub chain: SenderChain,
+    /// BLAKE2b-256 of the content key (tagged): what every recipient's
+    /// unwrapped key must match.
+    pub key_commitment: [u8; 32],
 }
 
 /// The content key wrapped for one recipient.
@@ -153,6 +208,8 @@ pub struct Draft {
     pub sent_at_ms: u64,
     /// Idempotency id of this message.
     pub client_msg_id: ClientMsgId,
+    /// Its place in the sender's chain in the conversation.
+    pub chain: SenderChain,
 }
 
 /// A recipient's current encryption key, as read from the identity contract.
@@ -196,17 +253,19 @@ impl Envelope {
         check_recipient_count(recipients.len())?;
         check_size(plaintext.len())?;
 
+        let mut content_key = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(content_key.as_mut());
         let header = Header {
             sender: sender.account_id(),
             conversation: draft.conversation,
             epoch: draft.epoch,
             sent_at_ms: draft.sent_at_ms,
             client_msg_id: draft.client_msg_id,
+            chain: draft.chain,
+            key_commitment: key_commitment(content_key.as_slice()),
         };
         let header_bytes = header_bytes(&header);
 
-        let mut content_key = Zeroizing::new([0u8; 32]);
-        OsRng.fill_bytes(content_key.as_mut());
         let mut nonce = [0u8; 24];
         OsRng.fill_bytes(&mut nonce);
         let ciphertext = XChaCha20Poly1305::new(content_key.as_ref().into())
@@ -328,6 +387,10 @@ impl Envelope {
                 )
                 .map_err(|_| EnvelopeError::DecryptFailed)?,
         );
+        if content_key.len() != 32 || key_commitment(&content_key[..]) != self.header.key_commitment
+        {
+            return Err(EnvelopeError::KeyCommitmentMismatch);
+        }
         let cipher = XChaCha20Poly1305::new_from_slice(&content_key)
             .map_err(|_| EnvelopeError::DecryptFailed)?;
         cipher
@@ -375,6 +438,10 @@ fn signed_bytes(header_bytes: &[u8], payload: &Payload) -> Vec<u8> {
     bytes.extend_from_slice(header_bytes);
     payload.encode_to(&mut bytes);
     bytes
+}
+
+fn key_commitment(content_key: &[u8]) -> [u8; 32] {
+    blake2_256(&[KEY_COMMITMENT_TAG, content_key])
 }
 
 fn wrap_info(header_bytes: &[u8]) -> Vec<u8> {
@@ -437,6 +504,7 @@ mod tests {
             epoch: Epoch(3),
             sent_at_ms: 1_700_000_000_000,
             client_msg_id: ClientMsgId([9; 16]),
+            chain: SenderChain::FIRST,
         }
     }
 
@@ -557,12 +625,14 @@ mod tests {
             Err(EnvelopeError::TrailingBytes)
         );
 
-        let mut version = bytes.clone();
-        version[0] = 2;
-        assert_eq!(
-            Envelope::from_bytes(&version),
-            Err(EnvelopeError::UnsupportedVersion(2))
-        );
+        for old_or_new in [1, 3] {
+            let mut version = bytes.clone();
+            version[0] = old_or_new;
+            assert_eq!(
+                Envelope::from_bytes(&version),
+                Err(EnvelopeError::UnsupportedVersion(old_or_new))
+            );
+        }
 
         assert!(matches!(
             Envelope::from_bytes(&bytes[..bytes.len() - 1]),
@@ -599,5 +669,52 @@ mod tests {
             envelope.open(&bob),
             Err(EnvelopeError::BadSignature(SignatureError::Mismatch))
         );
+    }
+    #[test]
+    fn a_key_other_than_the_committed_one_is_refused() {
+        let (alice, bob, charlie) = (
+            identity("//Alice"),
+            identity("//Bob"),
+            identity("//Charlie"),
+        );
+        let mut envelope = Envelope::seal(
+            &alice,
+            draft(),
+            &[recipient(&bob, 1), recipient(&charlie, 1)],
+            b"the same for everyone",
+        )
+        .unwrap();
+        // The sender wraps another key for Charlie and signs again.
+        let info = wrap_info(&header_bytes(&envelope.header));
+        let other = wrap_key(&[7; 32], &info, &recipient(&charlie, 1)).unwrap();
+        let index = envelope
+            .payload
+            .recipients
+            .iter()
+            .position(|wrapped| wrapped.recipient == charlie.account_id())
+            .unwrap();
+        envelope.payload.recipients[index] = other;
+        let signed = signed_bytes(&header_bytes(&envelope.header), &envelope.payload);
+        envelope.signature = alice.sign(ENVELOPE_CONTEXT, &signed);
+        assert_eq!(envelope.verify(), Ok(()));
+        assert_eq!(envelope.open(&bob).unwrap(), b"the same for everyone");
+        assert_eq!(
+            envelope.open(&charlie),
+            Err(EnvelopeError::KeyCommitmentMismatch)
+        );
+    }
+
+    #[test]
+    fn the_sender_chain_is_signed() {
+        let (alice, bob) = (identity("//Alice"), identity("//Bob"));
+        let first = Envelope::seal(&alice, draft(), &[recipient(&bob, 1)], b"1").unwrap();
+        let mut second_draft = draft();
+        second_draft.chain = first.header.chain.next(first.id());
+        let second = Envelope::seal(&alice, second_draft, &[recipient(&bob, 1)], b"2").unwrap();
+        assert_eq!(second.header.chain.seq, 2);
+        assert_eq!(second.header.chain.previous, first.id());
+        let mut moved = second.clone();
+        moved.header.chain.seq = 3;
+        assert!(moved.verify().is_err());
     }
 }

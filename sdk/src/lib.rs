@@ -8,6 +8,8 @@
 //!   encryption keys;
 //! - [`signature`]: sr25519 signatures and their signing contexts;
 //! - [`envelope`]: the versioned, canonical, encrypted and signed message;
+//! - [`continuity`]: each sender's chain, followed to notice withheld or
+//!   reordered messages;
 //! - [`merkle`]: Merkle trees over message ids and bounded inclusion proofs;
 //! - [`voucher`]: payment-channel vouchers as the escrow contract checks them;
 //! - [`auth`]: signed, replay-protected relay requests;
@@ -20,7 +22,7 @@
 //! - `chain` (feature `chain`): deploying and calling them through subxt.
 //!
 //! ```
-//! use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
+//! use inkpost_sdk::envelope::{Draft, Envelope, Recipient, SenderChain};
 //! use inkpost_sdk::ids::{ClientMsgId, ConversationId, DirectId, Epoch, KeyVersion};
 //! use inkpost_sdk::keys::Identity;
 //! use inkpost_sdk::merkle::MerkleTree;
@@ -35,6 +37,7 @@
 //!     epoch: Epoch(0),
 //!     sent_at_ms: 1_700_000_000_000,
 //!     client_msg_id: ClientMsgId([1; 16]),
+//!     chain: SenderChain::FIRST,
 //! };
 //! let to_bob = Recipient {
 //!     account: bob.account_id(),
@@ -60,6 +63,7 @@ pub mod auth;
 #[cfg(feature = "chain")]
 pub mod chain;
 pub mod clock;
+pub mod continuity;
 pub mod contracts;
 pub mod deployment;
 pub mod envelope;

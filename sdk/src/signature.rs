@@ -12,7 +12,7 @@ use crate::ids::AccountId;
 pub const ENVELOPE_CONTEXT: &[u8] = b"inkpost/envelope/v1";
 
 /// Signing context of relay API requests.
-pub const REQUEST_CONTEXT: &[u8] = b"inkpost/request/v1";
+pub const REQUEST_CONTEXT: &[u8] = b"inkpost/request/v2";
 
 /// Signing context that Substrate's `sr25519_verify` host function (and so
 /// the escrow contract) uses; payloads signed under it carry their own domain

@@ -93,14 +93,16 @@ impl SignedVoucher {
 }
 
 /// Serde of a u128 as a decimal string (JavaScript numbers cannot hold
-/// every u128).
-pub(crate) mod decimal_u128 {
+/// every u128): `#[serde(with = "inkpost_sdk::voucher::decimal_u128")]`.
+pub mod decimal_u128 {
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Writes `value` as a decimal string.
     pub fn serialize<S: Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(value)
     }
 
+    /// Reads a decimal string.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         text.parse()
@@ -124,6 +126,63 @@ mod hex_32 {
         hex::decode_to_slice(digits, &mut bytes)
             .map_err(|_| serde::de::Error::custom("expected 32 bytes of hex"))?;
         Ok(bytes)
+    }
+}
+
+/// Why a payer will not sign the voucher a relay asks for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PostageRefusal {
+    /// The relay's price per message is above what the payer accepts.
+    #[error(
+        "the relay asks {price} per message, above your cap of {cap}; raise --max-postage if you \
+         accept that price"
+    )]
+    PriceAboveCap {
+        /// The advertised price (native units).
+        price: u128,
+        /// The payer's cap per message.
+        cap: u128,
+    },
+    /// The relay asks for a cumulative amount above what the payer signed
+    /// so far plus one message's price: a relay inflating what it is owed.
+    #[error(
+        "the relay asks for a voucher of {asked} in total, but this channel has promised \
+         {signed} and one message costs {price}; refusing to pay more than {signed} + {price}"
+    )]
+    AsksTooMuch {
+        /// The cumulative amount the relay asked for.
+        asked: u128,
+        /// What the payer's own ledger says it signed.
+        signed: u128,
+        /// The price of one message.
+        price: u128,
+    },
+}
+
+/// The cumulative amount a payer signs for one more message, judged on its
+/// own records, never on the relay's word alone: `signed` is the most the
+/// payer has promised on this channel (its ledger, or what the channel has
+/// paid on chain), `price` the relay's advertised price, `cap` the most the
+/// payer accepts per message and `asked` what the relay says the next
+/// voucher needs. The answer is `asked`, once it is at most `signed +
+/// price` (a relay that counts less than the payer signed gets no more
+/// than it asks).
+pub fn next_postage(
+    signed: u128,
+    price: u128,
+    cap: u128,
+    asked: u128,
+) -> Result<u128, PostageRefusal> {
+    if price > cap {
+        return Err(PostageRefusal::PriceAboveCap { price, cap });
+    }
+    match signed.checked_add(price) {
+        Some(most) if asked <= most => Ok(asked),
+        _ => Err(PostageRefusal::AsksTooMuch {
+            asked,
+            signed,
+            price,
+        }),
     }
 }
 
@@ -206,5 +265,31 @@ mod tests {
             serde_json::from_str::<SignedVoucher>(&json).unwrap(),
             signed
         );
+    }
+    #[test]
+    fn postage_is_the_ledger_plus_one_price_at_most() {
+        // The honest case: the relay asks exactly one price more.
+        assert_eq!(next_postage(3_000, 1_000, 10_000, 4_000), Ok(4_000));
+        // It counted less than was signed (a voucher it never received).
+        assert_eq!(next_postage(3_000, 1_000, 10_000, 2_000), Ok(2_000));
+        // Inflated: the whole deposit for one message.
+        assert_eq!(
+            next_postage(3_000, 1_000, 10_000, 1_000_000),
+            Err(PostageRefusal::AsksTooMuch {
+                asked: 1_000_000,
+                signed: 3_000,
+                price: 1_000
+            })
+        );
+        // A price above the cap is refused whatever is asked.
+        assert_eq!(
+            next_postage(0, 20_000, 10_000, 20_000),
+            Err(PostageRefusal::PriceAboveCap {
+                price: 20_000,
+                cap: 10_000
+            })
+        );
+        // No overflow into a small number.
+        assert!(next_postage(u128::MAX, 1, 10, u128::MAX).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! Property tests: round trips, tamper detection and hostile input.
 
-use inkpost_sdk::envelope::{Draft, Envelope, EnvelopeError, Recipient};
+use inkpost_sdk::envelope::{Draft, Envelope, EnvelopeError, Recipient, SenderChain};
 use inkpost_sdk::ids::{
     AccountId, Address, ChannelId, ClientMsgId, ConversationId, DirectId, Epoch, GroupId,
     KeyVersion, MessageId,
@@ -33,6 +33,7 @@ fn draft() -> impl Strategy<Value = Draft> {
             epoch: Epoch(epoch),
             sent_at_ms,
             client_msg_id: ClientMsgId(client_msg_id),
+            chain: SenderChain::FIRST,
         })
 }
 

@@ -1,12 +1,13 @@
 //! The test kit of Inkpost, one of each: a real node on free ports
 //! ([`node`]), fresh real databases ([`db`]), a world on chain with the
 //! contracts deployed ([`world`]), relays in process or as a process
-//! ([`relay`]), and the SDK's relay client over an in-process router
-//! ([`client`]). Plus a timeout for every step that waits.
+//! ([`relay`]), a lying proxy in front of a relay ([`liar`]), and the SDK's
+//! relay client over an in-process router ([`client`]). Plus a timeout for every step that waits.
 #![warn(missing_docs)]
 
 pub mod client;
 pub mod db;
+pub mod liar;
 pub mod node;
 pub mod relay;
 pub mod world;

@@ -21,7 +21,7 @@ use inkpost_sdk::contracts::escrow::ChannelOpened;
 use inkpost_sdk::contracts::groups::GroupCreated;
 use inkpost_sdk::contracts::{AnchoredBatch, GroupState, Role, anchors, escrow, groups, identity};
 use inkpost_sdk::deployment::Deployment;
-use inkpost_sdk::envelope::{Draft, Envelope, Recipient};
+use inkpost_sdk::envelope::{Draft, Envelope, Recipient, SenderChain};
 use inkpost_sdk::ids::{
     Address, ChannelId, ClientMsgId, ConversationId, Epoch, GroupId, KeyVersion,
 };
@@ -320,6 +320,7 @@ pub fn message(
         epoch: Epoch(epoch),
         sent_at_ms: now_ms(),
         client_msg_id: ClientMsgId([n; 16]),
+        chain: SenderChain::FIRST,
     };
     Envelope::seal(
         &identity(from),

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use inkpost_sdk::contracts::{Channel, Contract, escrow};
+use inkpost_sdk::contracts::{Contract, escrow};
 use inkpost_sdk::ids::{Address, ChannelId};
 use inkpost_sdk::voucher::{SignedVoucher, Voucher};
 use serde_json::json;
@@ -13,6 +13,7 @@ use super::{emit, parse_tokens, tokens};
 use crate::context::Context;
 use crate::directory::person;
 use crate::error::CliError;
+use crate::postage::{Ledger, channel_state};
 
 /// Channel subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -168,9 +169,13 @@ async fn pay(
             tokens(state.deposit)
         )));
     }
+    let domain = ctx.chain().await?.genesis_hash();
+    let escrow = ctx.deployment()?.escrow;
+    // Sends through a relay's postage count from here on.
+    Ledger::new(ctx.home(), &domain, &escrow, channel).record(total)?;
     let voucher = Voucher {
-        domain: ctx.chain().await?.genesis_hash(),
-        contract: ctx.deployment()?.escrow,
+        domain,
+        contract: escrow,
         channel,
         cumulative: total,
     }
@@ -280,18 +285,6 @@ async fn show(ctx: &Context, channel: ChannelId, out: &mut impl Write) -> Result
         }
         Ok(())
     })
-}
-
-async fn channel_state(ctx: &Context, channel: ChannelId) -> Result<Channel, CliError> {
-    let deployment = ctx.deployment()?;
-    let state: Option<Channel> = ctx
-        .query(
-            Contract::Escrow,
-            deployment.escrow,
-            &escrow::channel(channel),
-        )
-        .await?;
-    state.ok_or_else(|| CliError::NotFound(format!("there is no open channel {channel}")))
 }
 
 async fn payee_address(ctx: &Context, payee: &str) -> Result<Address, CliError> {

@@ -2,13 +2,16 @@
 
 use std::io::Write;
 
+use inkpost_sdk::continuity::Continuity;
 use inkpost_sdk::ids::{ChannelId, GroupId};
 use serde_json::json;
 
-use super::{emit, parse_message_id, tokens};
+use super::{emit, parse_message_id, parse_tokens, tokens};
 use crate::context::Context;
-use crate::conversation::{self, Body, Conversation, ReadMessage, Target};
+use crate::conversation::{self, Body, Conversation, ReadMessage, Reading, Target};
 use crate::error::CliError;
+use crate::postage::Postage;
+use crate::terminal::safe;
 
 /// Who a message goes to or a conversation is with.
 #[derive(Debug, Clone, clap::Args)]
@@ -46,6 +49,10 @@ pub struct SendOpts {
     /// /v1/postage` on the relay names it).
     #[arg(long, value_name = "CHANNEL")]
     pub postage: Option<u64>,
+    /// The most postage you accept per message, in tokens: a relay asking
+    /// more is refused before anything is signed.
+    #[arg(long, value_name = "TOKENS", default_value = "0.01", value_parser = parse_tokens)]
+    pub max_postage: u128,
 }
 
 /// Options of `read`.
@@ -75,7 +82,10 @@ pub struct VerifyOpts {
 /// Runs `send`.
 pub async fn send(ctx: &Context, opts: SendOpts, out: &mut impl Write) -> Result<(), CliError> {
     let me = ctx.me()?;
-    let postage = opts.postage.map(ChannelId);
+    let postage = opts.postage.map(|channel| Postage {
+        channel: ChannelId(channel),
+        cap: opts.max_postage,
+    });
     let conversation = Conversation::resolve(ctx, &me, &opts.target.target()).await?;
     let sent = conversation::send(ctx, &me, &conversation, &opts.text, postage).await?;
     emit(ctx, out, &sent, |out| {
@@ -101,8 +111,8 @@ pub async fn send(ctx: &Context, opts: SendOpts, out: &mut impl Write) -> Result
 pub async fn read(ctx: &Context, opts: ReadOpts, out: &mut impl Write) -> Result<(), CliError> {
     let me = ctx.me()?;
     let conversation = Conversation::resolve(ctx, &me, &opts.target.target()).await?;
-    let mut handles = conversation::handles(&conversation);
-    let messages = conversation::read(ctx, &me, &conversation, opts.after, &mut handles).await?;
+    let mut reading = Reading::new(&conversation, opts.after);
+    let messages = conversation::read(ctx, &me, &conversation, opts.after, &mut reading).await?;
     let mut last = opts.after;
     if ctx.opts.json && !opts.follow {
         emit(ctx, out, &messages, |_| Ok(()))?;
@@ -121,7 +131,7 @@ pub async fn read(ctx: &Context, opts: ReadOpts, out: &mut impl Write) -> Result
     ctx.progress("following; new messages appear as they arrive (Ctrl-C stops)");
     let mut failure = None;
     let still_member =
-        conversation::follow(ctx, &me, &conversation, last, &mut handles, |message| {
+        conversation::follow(ctx, &me, &conversation, last, &mut reading, |message| {
             match print_message(ctx, out, &message) {
                 Ok(()) => true,
                 Err(error) => {
@@ -159,12 +169,27 @@ fn print_message(
         .clone()
         .unwrap_or_else(|| short(&message.sender.to_string()));
     match &message.body {
-        Body::Text(text) => writeln!(out, "#{:<4} {sender}: {text}", message.seq)?,
+        Body::Text(text) => writeln!(out, "#{:<4} {sender}: {}", message.seq, safe(text))?,
         Body::NotForMe => writeln!(out, "#{:<4} {sender}: (not encrypted to you)", message.seq)?,
         Body::Invalid(reason) => writeln!(
             out,
-            "#{:<4} {sender}: REJECTED {} — {reason}",
-            message.seq, message.id
+            "#{:<4} {sender}: REJECTED {} — {}",
+            message.seq,
+            message.id,
+            safe(reason)
+        )?,
+    }
+    match message.continuity {
+        Continuity::InOrder | Continuity::Unchecked => {}
+        Continuity::Missing { missing } => writeln!(
+            out,
+            "      ! {missing} earlier message(s) from {sender} were not served: withheld by the \
+             relay, or expired"
+        )?,
+        Continuity::OutOfOrder => writeln!(
+            out,
+            "      ! out of order: {sender}'s messages were reordered or repeated by the relay, or \
+             their chain forked"
         )?,
     }
     out.flush()?;

@@ -30,11 +30,10 @@ pub async fn run(ctx: &Context, opts: TipOpts, out: &mut impl Write) -> Result<(
         ));
     }
     let deployment = ctx.deployment()?;
-    // The sender as the relay stored it, checked against the signature.
-    let view = ctx.relay().envelope(&ctx.me()?, &message).await?;
-    let envelope = view
-        .envelope()
-        .map_err(|error| CliError::Refused(format!("message {message} is invalid: {error}")))?;
+    // The sender as the relay stored it: the SDK checks that the envelope
+    // is the one asked for (its bytes hash to the id) and that its sender
+    // signed it, so a relay cannot redirect the tip.
+    let (_, envelope) = ctx.relay().await?.envelope(&ctx.me()?, &message).await?;
     let to = envelope.header.sender.to_address();
     let handle = person_at(ctx, to)
         .await?

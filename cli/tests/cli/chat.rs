@@ -133,8 +133,7 @@ async fn a_removed_member_can_no_longer_read_and_is_no_longer_encrypted_to() {
         .envelope(&bob, &id)
         .await
         .unwrap()
-        .envelope()
-        .unwrap();
+        .1;
     let charlie = Identity::from_suri("//Charlie").unwrap().account_id();
     assert!(!envelope.recipients().any(|account| *account == charlie));
     system.stop().await;

@@ -49,12 +49,7 @@ async fn messages_before_and_after_a_key_rotation_both_open() {
     let mut versions = Vec::new();
     for message in read.as_array().unwrap() {
         let id = message["id"].as_str().unwrap().parse().unwrap();
-        let envelope = relay
-            .envelope(&reader, &id)
-            .await
-            .unwrap()
-            .envelope()
-            .unwrap();
+        let envelope = relay.envelope(&reader, &id).await.unwrap().1;
         let wrapped = envelope
             .payload
             .recipients

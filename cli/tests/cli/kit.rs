@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use inkpost_cli::CliError;
 use inkpost_tests::db::{Kind, TestDatabase};
+use inkpost_tests::liar::{Lie, LyingRelay};
 use inkpost_tests::relay::{TestRelay, relay_args};
 use inkpost_tests::world::{World, account_suri};
 use inkpost_tests::{temp_dir, within};
@@ -62,6 +63,28 @@ impl System {
         if let Some(relay) = self.relay.take() {
             relay.stop().await;
         }
+    }
+
+    /// Puts a liar telling `lie` in front of this system's relay and points
+    /// the CLI at it (until [`System::honest`]).
+    pub async fn behind(&mut self, lie: impl Lie) -> LyingRelay {
+        let relay = self.relay.as_ref().expect("a running relay");
+        let liar = LyingRelay::start(&relay.url, lie).await;
+        self.relay_url = liar.url.clone();
+        liar
+    }
+
+    /// Points the CLI at this system's relay itself again.
+    pub fn honest(&mut self) {
+        self.relay_url = self.relay.as_ref().expect("a running relay").url.clone();
+    }
+
+    /// Sends `args` (after `send`) as `who`; returns the message id.
+    pub async fn sent(&self, who: &str, args: &[&str]) -> String {
+        let mut send = vec!["send"];
+        send.extend_from_slice(args);
+        let sent = self.json(who, &send).await;
+        sent["receipt"]["message_id"].as_str().unwrap().to_owned()
     }
 
     /// The SQLite file of the relay.

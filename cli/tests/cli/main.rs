@@ -10,5 +10,6 @@ mod chat;
 mod deployment;
 mod failures;
 mod identity;
+mod lies;
 mod payments;
 mod relays;

@@ -1,5 +1,6 @@
 //! Request authentication: the `Verified` extractor checks the caller's
-//! `Authorization: Inkpost …` signature over method, path, body hash,
+//! `Authorization: Inkpost …` signature over this relay's audience (its
+//! account and the chain's genesis hash), method, path, body hash,
 //! timestamp and nonce (see `inkpost_sdk::auth`), refuses stale timestamps
 //! and callers over their rate, and hands the verified body on with the
 //! nonce still to record; `Signed` also records the nonce, refusing one the
@@ -90,8 +91,14 @@ impl FromRequest<AppState> for Verified {
             .uri
             .path_and_query()
             .map_or(parts.uri.path(), |path| path.as_str());
-        auth.verify(parts.method.as_str(), path, &body)
-            .map_err(|error| ApiError::Unauthenticated(error.to_string()))?;
+        auth.verify(&state.audience(), parts.method.as_str(), path, &body)
+            .map_err(|error| {
+                ApiError::Unauthenticated(format!(
+                    "{error}; requests must be signed for this relay ({}) on this chain (GET \
+                     /v1/info)",
+                    state.relay.account_id()
+                ))
+            })?;
 
         let now = now_ms();
         let skew_ms = now.abs_diff(auth.timestamp_ms);

@@ -13,7 +13,7 @@ use inkpost_sdk::ids::{AccountId, ConversationId, MessageId};
 use inkpost_sdk::merkle::Proof;
 use inkpost_sdk::receipt::Receipt;
 pub use inkpost_sdk::relay::api::{
-    BatchView, EnvelopePage, EnvelopeView, ProofView, SubmitResponse,
+    BatchView, EnvelopePage, EnvelopeView, MAX_PAGE_ENVELOPE_BYTES, ProofView, SubmitResponse,
 };
 
 use super::auth::{Signed, Verified};
@@ -205,7 +205,17 @@ pub async fn list(
 ) -> Result<Json<EnvelopePage>, ApiError> {
     let (conversation, query) = readable_conversation(&state, path, query, &signed).await?;
     let limit = state.limits.page(query.limit);
-    let envelopes = state.store.list(&conversation, query.after, limit).await?;
+    let mut envelopes = state.store.list(&conversation, query.after, limit).await?;
+    // Bounded in bytes too, so a client's answer limit always holds a page.
+    let mut bytes = 0;
+    let fits = envelopes
+        .iter()
+        .position(|envelope| {
+            bytes += envelope.body.len();
+            bytes > MAX_PAGE_ENVELOPE_BYTES
+        })
+        .unwrap_or(envelopes.len());
+    envelopes.truncate(fits.max(1));
     let next_after = envelopes.last().map(|last| last.seq);
     Ok(Json(EnvelopePage {
         envelopes: envelopes.into_iter().map(EnvelopeView::from).collect(),

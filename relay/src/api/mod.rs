@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
             "/v1/conversations/{conversation}/stream",
             get(stream::stream),
         )
+        .route("/v1/info", get(service::info))
         .route("/v1/batches", get(service::batches))
         .route("/v1/postage", get(postage::get_terms))
         .route("/v1/postage/channels/{channel}", get(postage::get_account))

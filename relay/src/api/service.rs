@@ -1,5 +1,5 @@
-//! Routes that need no signature: anchored batches (public on chain
-//! anyway), liveness and readiness.
+//! Routes that need no signature: who the relay is, anchored batches
+//! (public on chain anyway), liveness and readiness.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-pub use inkpost_sdk::relay::api::Readiness;
+pub use inkpost_sdk::relay::api::{Readiness, RelayInfo};
 
 use super::envelopes::BatchView;
 use super::error::ApiError;
@@ -33,6 +33,18 @@ pub async fn batches(
     let limit = state.limits.page(query.limit);
     let batches = state.store.batches(query.after, limit).await?;
     Ok(Json(batches.into_iter().map(BatchView::from).collect()))
+}
+
+/// `GET /v1/info`: who this relay is and on which chain.
+pub async fn info(State(state): State<AppState>) -> Json<RelayInfo> {
+    let audience = state.audience();
+    Json(RelayInfo {
+        account: audience.relay,
+        address: state.relay.address(),
+        genesis: format!("0x{}", hex::encode(audience.genesis)),
+        envelope_version: inkpost_sdk::envelope::ENVELOPE_VERSION,
+        max_envelope_bytes: state.limits.max_envelope_bytes,
+    })
 }
 
 /// `GET /health`: the process answers.

@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use inkpost_sdk::auth::Audience;
 use inkpost_sdk::ids::{AccountId, ConversationId};
 use inkpost_sdk::keys::Identity;
 
@@ -35,6 +36,10 @@ pub struct Limits {
     /// Requests allowed at once above the sustained rates (bucket size).
     #[arg(long, env = "INKPOST_RELAY_RATE_BURST", default_value_t = DEFAULT_LIMITS.rate_burst)]
     pub rate_burst: f64,
+    /// How long one live stream lasts, in seconds: then it ends with
+    /// `event: expired` and the client signs a new request to go on.
+    #[arg(long, env = "INKPOST_RELAY_STREAM_LIFETIME_SECS", default_value_t = DEFAULT_LIMITS.stream_lifetime_secs)]
+    pub stream_lifetime_secs: u64,
 }
 
 /// The limits a relay has unless configured otherwise.
@@ -45,6 +50,7 @@ pub const DEFAULT_LIMITS: Limits = Limits {
     rate_per_identity: 50.0,
     rate_per_ip: 200.0,
     rate_burst: 100.0,
+    stream_lifetime_secs: 300,
 };
 
 impl Limits {
@@ -111,6 +117,15 @@ impl AppState {
             metrics: Arc::default(),
             stored: broadcast::channel(1024).0,
             postage: None,
+        }
+    }
+
+    /// Who signed requests to this relay must be for: its account, on its
+    /// chain.
+    pub fn audience(&self) -> Audience {
+        Audience {
+            relay: self.relay.account_id(),
+            genesis: self.view.genesis(),
         }
     }
 

@@ -7,11 +7,16 @@
 //! the database stored: it wakes when this relay stores an envelope of the
 //! conversation, and at least every poll interval. Before each read it asks
 //! the chain view again whether the caller may still read: a member removed
-//! on chain gets `event: revoked` and the stream ends.
+//! on chain gets `event: revoked` and the stream ends. A stream lives at
+//! most the relay's stream lifetime, and no longer than the relay can check
+//! the caller's access: then it ends with `event: expired`, and the client
+//! signs a new request (which is checked afresh) to go on.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -40,6 +45,8 @@ struct Follow {
     after: u64,
     queued: VecDeque<StoredEnvelope>,
     stored: broadcast::Receiver<ConversationId>,
+    /// When the stream ends by itself.
+    expires_at: Instant,
     done: bool,
 }
 
@@ -53,6 +60,7 @@ pub async fn stream(
     let (conversation, query) = readable_conversation(&state, path, query, &signed).await?;
     let follow = Follow {
         stored: state.stored.subscribe(),
+        expires_at: Instant::now() + Duration::from_secs(state.limits.stream_lifetime_secs),
         state,
         reader: signed.account,
         conversation,
@@ -85,6 +93,13 @@ impl Follow {
                         .data(data),
                 );
             }
+            if Instant::now() >= self.expires_at {
+                self.done = true;
+                return Some(Event::default().event("expired").data(
+                    "this stream's lifetime is over; sign a new request to go on after its \
+                     last id",
+                ));
+            }
             let allowed = authorize_read(
                 self.state.view.as_ref(),
                 &self.reader,
@@ -94,7 +109,13 @@ impl Follow {
             .await;
             match allowed {
                 Ok(()) => {}
-                Err(AccessError::Unavailable(_)) => {} // keep serving from what is stored
+                Err(AccessError::Unavailable(reason)) => {
+                    // Nothing is served that cannot be authorized now.
+                    self.done = true;
+                    return Some(Event::default().event("expired").data(format!(
+                        "the relay cannot check your access now ({reason}); try again shortly"
+                    )));
+                }
                 Err(error) => {
                     self.done = true;
                     return Some(Event::default().event("revoked").data(error.to_string()));
@@ -120,7 +141,7 @@ impl Follow {
     /// Until this relay stores an envelope of the conversation, or the poll
     /// interval passes.
     async fn wait(&mut self) {
-        let deadline = tokio::time::sleep(POLL_EVERY);
+        let deadline = tokio::time::sleep_until(self.expires_at.min(Instant::now() + POLL_EVERY));
         tokio::pin!(deadline);
         loop {
             tokio::select! {

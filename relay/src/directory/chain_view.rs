@@ -280,6 +280,10 @@ impl Directory for ChainView {
         self.cached_channel(id).await
     }
 
+    fn genesis(&self) -> [u8; 32] {
+        self.chain.genesis_hash()
+    }
+
     fn is_following(&self) -> bool {
         self.following.load(Ordering::Relaxed)
     }

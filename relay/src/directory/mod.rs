@@ -53,6 +53,9 @@ pub trait Directory: Send + Sync + 'static {
     /// Escrow channel `id`, if it exists.
     async fn channel(&self, id: ChannelId) -> Result<Option<Channel>, ViewError>;
 
+    /// The chain's genesis hash (signed requests name it).
+    fn genesis(&self) -> [u8; 32];
+
     /// Whether the view is current (follows finalized blocks): writes are
     /// authorized only then.
     fn is_following(&self) -> bool;

@@ -21,6 +21,9 @@ struct State {
     finalized: u64,
 }
 
+/// The genesis hash a snapshot's chain has.
+pub const SNAPSHOT_GENESIS: [u8; 32] = [0x5e; 32];
+
 /// Chain state fixed by the test that builds it (cheap to clone: clones
 /// share the state, so a test may change it while a relay uses it).
 #[derive(Debug, Clone)]
@@ -121,6 +124,10 @@ impl Directory for Snapshot {
 
     async fn channel(&self, id: ChannelId) -> Result<Option<Channel>, ViewError> {
         Ok(self.read().channels.get(&id).copied())
+    }
+
+    fn genesis(&self) -> [u8; 32] {
+        SNAPSHOT_GENESIS
     }
 
     fn is_following(&self) -> bool {

@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Audience;
 use crate::envelope::{Envelope, EnvelopeError};
 use crate::ids::{AccountId, Address, BatchSeq, ChannelId, ConversationId, MessageId};
 use crate::merkle::{MerkleError, Proof};
@@ -81,6 +82,11 @@ impl EnvelopeView {
     }
 }
 
+/// The most envelope bytes a relay puts in one page (always at least one
+/// envelope): base64 and JSON included, a page stays well below what a
+/// client reads ([`super::transport::MAX_ANSWER_BYTES`]).
+pub const MAX_PAGE_ENVELOPE_BYTES: usize = crate::envelope::MAX_ENVELOPE_BYTES;
+
 /// A page of a conversation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnvelopePage {
@@ -145,6 +151,32 @@ pub struct ErrorBody {
     pub error: String,
     /// What happened and what to do, for people.
     pub message: String,
+}
+
+/// What `GET /v1/info` answers: who the relay is and on which chain, so a
+/// client can pin it and sign its requests for it alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayInfo {
+    /// The relay's account: it signs receipts and anchors batches with it.
+    pub account: AccountId,
+    /// Its H160 address on chain (the anchors' submitter, the postage payee).
+    pub address: Address,
+    /// The chain's genesis hash, 0x hex.
+    pub genesis: String,
+    /// The envelope version it stores.
+    pub envelope_version: u8,
+    /// The largest envelope it takes, in bytes.
+    pub max_envelope_bytes: usize,
+}
+
+impl RelayInfo {
+    /// The audience requests to this relay are signed for.
+    pub fn audience(&self) -> Option<Audience> {
+        Some(Audience {
+            relay: self.account,
+            genesis: parse_hash32(&self.genesis)?,
+        })
+    }
 }
 
 /// What `GET /ready` reports.

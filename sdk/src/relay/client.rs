@@ -4,7 +4,7 @@
 //! [`super::api`], refusals into [`RelayError::Answer`] with the relay's
 //! stable error code.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -13,11 +13,11 @@ use serde::de::DeserializeOwned;
 
 use super::api::{
     BatchView, EnvelopePage, EnvelopeView, ErrorBody, POSTAGE_HEADER, PostageAccount, PostageTerms,
-    ProofView, Readiness, SubmitResponse, postage_header,
+    ProofView, Readiness, RelayInfo, SubmitResponse, postage_header,
 };
 use super::sse::SseParser;
 use super::transport::{ByteStream, Transport, TransportError};
-use crate::auth::RequestAuth;
+use crate::auth::{Audience, RequestAuth};
 use crate::clock::now_ms;
 use crate::envelope::Envelope;
 use crate::ids::{AccountId, ChannelId, ConversationId, MessageId};
@@ -47,6 +47,15 @@ pub enum RelayError {
         /// The relay's explanation.
         message: String,
     },
+    /// The answer contradicts what was asked or what can be checked: a
+    /// lying relay, or something between it and us.
+    #[error("the relay at {url} answered falsely: {reason}")]
+    Dishonest {
+        /// The relay's base URL.
+        url: String,
+        /// What did not hold.
+        reason: String,
+    },
     /// The answer is not what the API documents.
     #[error("unexpected answer from the relay at {url}: {reason}")]
     Malformed {
@@ -72,7 +81,7 @@ impl RelayError {
         match self {
             Self::Unreachable { .. } => true,
             Self::Answer { code, .. } => matches!(code.as_str(), "rate_limited" | "unavailable"),
-            Self::Malformed { .. } => false,
+            Self::Malformed { .. } | Self::Dishonest { .. } => false,
         }
     }
 }
@@ -84,6 +93,9 @@ pub enum StreamEvent {
     Envelope(Box<EnvelopeView>),
     /// The relay ended the stream: the reader may no longer read.
     Revoked(String),
+    /// The relay ended the stream for now (its lifetime is over, or access
+    /// cannot be checked): subscribe again after the last envelope.
+    Expired(String),
 }
 
 /// A client of one relay.
@@ -91,6 +103,8 @@ pub enum StreamEvent {
 pub struct RelayClient {
     url: String,
     transport: Arc<dyn Transport>,
+    /// Who signed requests are for: given, or learned from `/v1/info`.
+    audience: Arc<OnceLock<Audience>>,
 }
 
 impl std::fmt::Debug for RelayClient {
@@ -116,7 +130,33 @@ impl RelayClient {
         Self {
             url: url.trim_end_matches('/').to_owned(),
             transport: Arc::new(transport),
+            audience: Arc::default(),
         }
+    }
+
+    /// This client, signing its requests for `audience` (a relay the
+    /// caller pinned) instead of what the relay says of itself.
+    pub fn with_audience(mut self, audience: Audience) -> Self {
+        self.audience = Arc::new(OnceLock::from(audience));
+        self
+    }
+
+    /// `GET /v1/info`: the relay's account and chain.
+    pub async fn info(&self) -> Result<RelayInfo, RelayError> {
+        self.call(self.request(Method::GET, "/v1/info")).await
+    }
+
+    /// Who this client's signed requests are for: as given by
+    /// [`RelayClient::with_audience`], else as `GET /v1/info` says (once).
+    pub async fn audience(&self) -> Result<Audience, RelayError> {
+        if let Some(audience) = self.audience.get() {
+            return Ok(*audience);
+        }
+        let info = self.info().await?;
+        let audience = info
+            .audience()
+            .ok_or_else(|| self.malformed("/v1/info: genesis is not 0x and 64 hex digits"))?;
+        Ok(*self.audience.get_or_init(|| audience))
     }
 
     /// The relay's base URL.
@@ -148,7 +188,9 @@ impl RelayClient {
         envelope: &Envelope,
         postage: Option<&SignedVoucher>,
     ) -> Result<SubmitResponse, RelayError> {
-        let mut request = self.signed(sender, Method::POST, "/v1/envelopes", envelope.to_bytes());
+        let mut request = self
+            .signed(sender, Method::POST, "/v1/envelopes", envelope.to_bytes())
+            .await?;
         if let Some(voucher) = postage {
             let value = HeaderValue::from_str(&postage_header(voucher))
                 .map_err(|error| self.malformed(format!("a postage header: {error}")))?;
@@ -157,26 +199,40 @@ impl RelayClient {
         self.call(request).await
     }
 
-    /// `GET /v1/envelopes/{id}`.
+    /// `GET /v1/envelopes/{id}`: the envelope with that id, its bytes
+    /// checked to hash to it and its signature verified. Any other
+    /// envelope, however valid, is the relay lying.
     pub async fn envelope(
         &self,
         reader: &Identity,
         id: &MessageId,
-    ) -> Result<EnvelopeView, RelayError> {
+    ) -> Result<(EnvelopeView, Envelope), RelayError> {
         let path = format!("/v1/envelopes/{id}");
-        self.call(self.signed(reader, Method::GET, &path, Vec::new()))
-            .await
+        let view: EnvelopeView = self
+            .call(self.signed(reader, Method::GET, &path, Vec::new()).await?)
+            .await?;
+        if view.id != *id {
+            return Err(self.dishonest(format!("asked for message {id}, got {}", view.id)));
+        }
+        let envelope = view
+            .envelope()
+            .map_err(|error| self.dishonest(format!("message {id}: {error}")))?;
+        Ok((view, envelope))
     }
 
     /// `GET /v1/envelopes/{id}/proof`.
     pub async fn proof(&self, reader: &Identity, id: &MessageId) -> Result<ProofView, RelayError> {
         let path = format!("/v1/envelopes/{id}/proof");
-        self.call(self.signed(reader, Method::GET, &path, Vec::new()))
+        self.call(self.signed(reader, Method::GET, &path, Vec::new()).await?)
             .await
     }
 
     /// `GET /v1/conversations/{conversation}/envelopes?after=&peer=`: one
-    /// page (the relay's page size).
+    /// page (the relay's page size), checked to be what was asked for —
+    /// envelopes of this conversation, in rising sequence numbers after
+    /// `after`, and a `next_after` that moves on — so a paging loop always
+    /// ends. (The envelopes themselves are checked by
+    /// [`EnvelopeView::envelope`].)
     pub async fn list(
         &self,
         reader: &Identity,
@@ -185,8 +241,33 @@ impl RelayClient {
         peer: Option<&AccountId>,
     ) -> Result<EnvelopePage, RelayError> {
         let path = conversation_path(conversation, "envelopes", after, peer);
-        self.call(self.signed(reader, Method::GET, &path, Vec::new()))
-            .await
+        let page: EnvelopePage = self
+            .call(self.signed(reader, Method::GET, &path, Vec::new()).await?)
+            .await?;
+        let mut last = after;
+        for view in &page.envelopes {
+            if view.conversation != *conversation {
+                return Err(self.dishonest(format!(
+                    "asked for {conversation}, got a message of {}",
+                    view.conversation
+                )));
+            }
+            if view.seq <= last {
+                return Err(self.dishonest(format!(
+                    "message #{} of {conversation} came after #{last}: out of order or repeated",
+                    view.seq
+                )));
+            }
+            last = view.seq;
+        }
+        match (page.envelopes.last(), page.next_after) {
+            (Some(view), Some(next)) if next == view.seq => Ok(page),
+            (None, _) => Ok(page),
+            (Some(view), next) => Err(self.dishonest(format!(
+                "a page ending at #{} says to continue after {next:?}",
+                view.seq
+            ))),
+        }
     }
 
     /// `GET /v1/batches?after=`: one page of the relay's batches.
@@ -215,7 +296,7 @@ impl RelayClient {
         channel: ChannelId,
     ) -> Result<PostageAccount, RelayError> {
         let path = format!("/v1/postage/channels/{}", channel.0);
-        self.call(self.signed(payer, Method::GET, &path, Vec::new()))
+        self.call(self.signed(payer, Method::GET, &path, Vec::new()).await?)
             .await
     }
 
@@ -229,7 +310,7 @@ impl RelayClient {
         peer: Option<&AccountId>,
     ) -> Result<Subscription, RelayError> {
         let path = conversation_path(conversation, "stream", after, peer);
-        let request = self.signed(reader, Method::GET, &path, Vec::new());
+        let request = self.signed(reader, Method::GET, &path, Vec::new()).await?;
         let response = self
             .transport
             .open(request)
@@ -246,6 +327,8 @@ impl RelayClient {
         }
         Ok(Subscription {
             client: self.clone(),
+            conversation: *conversation,
+            last: after,
             body,
             parser: SseParser::default(),
             ready: Vec::new(),
@@ -253,16 +336,29 @@ impl RelayClient {
         })
     }
 
-    /// A request to `path` signed by `who` (the method, path and body are
-    /// what the signature covers).
-    pub fn signed(
+    /// A request to `path` signed by `who` for this relay (its audience,
+    /// the method, path and body are what the signature covers).
+    pub async fn signed(
         &self,
         who: &Identity,
         method: Method,
         path: &str,
         body: Vec<u8>,
+    ) -> Result<http::Request<Vec<u8>>, RelayError> {
+        let audience = self.audience().await?;
+        Ok(self.signed_for(&audience, who, method, path, body))
+    }
+
+    /// A request to `path` signed by `who` for `audience`, now.
+    pub fn signed_for(
+        &self,
+        audience: &Audience,
+        who: &Identity,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
     ) -> http::Request<Vec<u8>> {
-        let auth = RequestAuth::sign(who, method.as_str(), path, &body, now_ms());
+        let auth = RequestAuth::sign(who, audience, method.as_str(), path, &body, now_ms());
         let mut request = self.request(method, path);
         request
             .headers_mut()
@@ -339,10 +435,21 @@ impl RelayClient {
         }
     }
 
-    fn unreachable(&self, error: TransportError) -> RelayError {
-        RelayError::Unreachable {
+    /// A [`RelayError::Dishonest`] about this relay.
+    pub fn dishonest(&self, reason: impl std::fmt::Display) -> RelayError {
+        RelayError::Dishonest {
             url: self.url.clone(),
-            reason: error.0,
+            reason: reason.to_string(),
+        }
+    }
+
+    fn unreachable(&self, error: TransportError) -> RelayError {
+        match error {
+            TransportError::Failed(reason) => RelayError::Unreachable {
+                url: self.url.clone(),
+                reason,
+            },
+            TransportError::TooLarge { .. } => self.dishonest(error),
         }
     }
 }
@@ -350,6 +457,9 @@ impl RelayClient {
 /// A live conversation stream (`GET …/stream`).
 pub struct Subscription {
     client: RelayClient,
+    conversation: ConversationId,
+    /// The highest sequence number delivered (or the starting `after`).
+    last: u64,
     body: ByteStream,
     parser: SseParser,
     ready: Vec<StreamEvent>,
@@ -366,8 +476,8 @@ impl std::fmt::Debug for Subscription {
 }
 
 impl Subscription {
-    /// The next event, or `None` once the stream ended (after `Revoked`, or
-    /// when the relay closed it).
+    /// The next event, or `None` once the stream ended (after `Revoked` or
+    /// `Expired`, or when the relay closed it).
     pub async fn next(&mut self) -> Option<Result<StreamEvent, RelayError>> {
         loop {
             if !self.ready.is_empty() {
@@ -387,9 +497,16 @@ impl Subscription {
                     return None;
                 }
             };
-            for event in self.parser.push(&chunk) {
+            let events = self.parser.push(&chunk);
+            if self.parser.pending() > MAX_EVENT_BYTES {
+                self.ended = true;
+                return Some(Err(self.client.dishonest(format!(
+                    "a stream event longer than {MAX_EVENT_BYTES} bytes"
+                ))));
+            }
+            for event in events {
                 match event.event.as_str() {
-                    "envelope" => match self.client.json(event.data.as_bytes()) {
+                    "envelope" => match self.envelope(&event.data) {
                         Ok(view) => self.ready.push(StreamEvent::Envelope(Box::new(view))),
                         Err(error) => {
                             self.ended = true;
@@ -401,12 +518,37 @@ impl Subscription {
                         self.ended = true;
                         break;
                     }
+                    "expired" => {
+                        self.ready.push(StreamEvent::Expired(event.data));
+                        self.ended = true;
+                        break;
+                    }
                     _ => {} // unknown events are for newer clients
                 }
             }
         }
     }
 }
+
+impl Subscription {
+    /// An `envelope` event's view, which must be of this conversation and
+    /// come after every one before it.
+    fn envelope(&mut self, data: &str) -> Result<EnvelopeView, RelayError> {
+        let view: EnvelopeView = self.client.json(data.as_bytes())?;
+        if view.conversation != self.conversation || view.seq <= self.last {
+            return Err(self.client.dishonest(format!(
+                "the stream of {} (at #{}) sent message #{} of {}",
+                self.conversation, self.last, view.seq, view.conversation
+            )));
+        }
+        self.last = view.seq;
+        Ok(view)
+    }
+}
+
+/// The longest stream event a client buffers: one envelope's view (at most
+/// [`crate::envelope::MAX_ENVELOPE_BYTES`], base64 in JSON) with room.
+pub const MAX_EVENT_BYTES: usize = 6 << 20;
 
 fn header_value(text: &str) -> HeaderValue {
     // The authorization header is ASCII by construction.

@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use http_body_util::{BodyExt, BodyStream, Full};
+use http_body_util::{BodyExt, BodyStream, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use super::transport::{BoxFuture, ByteStream, Transport, TransportError};
+use super::transport::{BoxFuture, ByteStream, MAX_ANSWER_BYTES, Transport, TransportError};
 
 /// How long one whole exchange may take before the relay counts as
 /// unreachable (streams: until their answer's head arrives).
@@ -53,10 +53,18 @@ impl Transport for HyperTransport {
                     .await
                     .map_err(TransportError::new)?;
                 let (head, body) = response.into_parts();
-                let body = body
+                let body = Limited::new(body, MAX_ANSWER_BYTES)
                     .collect()
                     .await
-                    .map_err(TransportError::new)?
+                    .map_err(|error| {
+                        if error.is::<http_body_util::LengthLimitError>() {
+                            TransportError::TooLarge {
+                                limit: MAX_ANSWER_BYTES,
+                            }
+                        } else {
+                            TransportError::new(error)
+                        }
+                    })?
                     .to_bytes();
                 Ok(http::Response::from_parts(head, body))
             };

@@ -16,21 +16,36 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// An answer's body arriving in chunks.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransportError>> + Send>>;
 
-/// The relay could not be reached, or the exchange broke off.
+/// The most a whole answer may hold: the relay's pages stay well below
+/// (`relay/src/api/envelopes.rs`), and a client must not buffer without end.
+pub const MAX_ANSWER_BYTES: usize = 8 << 20;
+
+/// The relay could not be reached, the exchange broke off, or the answer
+/// was larger than a client accepts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct TransportError(pub String);
+pub enum TransportError {
+    /// No answer, or a broken one.
+    #[error("{0}")]
+    Failed(String),
+    /// The answer's body grew past `limit` bytes.
+    #[error("the answer is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit it passed.
+        limit: usize,
+    },
+}
 
 impl TransportError {
     /// An error carrying `reason`'s text.
     pub fn new(reason: impl std::fmt::Display) -> Self {
-        Self(reason.to_string())
+        Self::Failed(reason.to_string())
     }
 }
 
 /// Sends HTTP requests to a relay.
 pub trait Transport: Send + Sync + 'static {
-    /// Sends `request` and reads the whole answer.
+    /// Sends `request` and reads the whole answer, failing with
+    /// [`TransportError::TooLarge`] past [`MAX_ANSWER_BYTES`].
     fn send(
         &self,
         request: http::Request<Vec<u8>>,
