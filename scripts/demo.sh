@@ -41,7 +41,7 @@ export INKPOST_HOME="$state/home"
 export INKPOST_DEPLOYMENT="$state/deployment-$run_id.json"
 export INKPOST_ARTIFACTS="${INKPOST_ARTIFACTS:-$INKPOST_ROOT/contracts/artifacts}"
 
-inkpost() { "$bin/inkpost" "$@"; }
+inkpost() { "$bin/inkpost" --dev "$@"; }
 act() { # act WHO ARGS…: show the command a user would type as //WHO, run it
   local who="$1"
   shift
@@ -152,7 +152,7 @@ step "Done in $((SECONDS - started)) s"
 info "deployment: $INKPOST_DEPLOYMENT"
 info "try it yourself, for example:"
 info "  export INKPOST_NODE=$INKPOST_NODE INKPOST_RELAY=$INKPOST_RELAY INKPOST_DEPLOYMENT=$INKPOST_DEPLOYMENT"
-info "  $bin/inkpost --as //Bob read --group $group --follow"
+info "  $bin/inkpost --dev --as //Bob read --group $group --follow"
 if [ "$stop_at_end" -eq 1 ]; then
   kill "${relay_pids[@]}" 2>/dev/null && wait "${relay_pids[@]}" 2>/dev/null || true
   rm -f "$state/relay.pid"

@@ -10,13 +10,38 @@ use inkpost_sdk::ids::Address;
 use inkpost_sdk::keys::Identity;
 use parity_scale_codec::Decode;
 use tokio::sync::OnceCell;
+use zeroize::Zeroizing;
 
 use inkpost_sdk::contracts::{Contract, Event};
-use inkpost_sdk::relay::RelayClient;
+use inkpost_sdk::relay::{HyperTransport, RelayClient};
 
 use crate::error::{CliError, chain_error};
 use crate::keystore::Keystore;
 use crate::pins::{Pinned, RelayPins};
+
+/// Whether `--as` names a secret URI (or where to read one) rather than a
+/// keystore key.
+pub fn is_secret_uri(given: &str) -> bool {
+    given.starts_with("//")
+        || given.starts_with("0x")
+        || given.contains(' ')
+        || given.starts_with('@')
+        || given == "-"
+}
+
+/// Whether the host of `authority` (what follows `http://`) is this
+/// machine: `localhost`, 127.0.0.0/8 or `[::1]`.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host_port = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 
 /// Global options, shared by every subcommand.
 #[derive(Debug, Clone, clap::Args)]
@@ -28,9 +53,14 @@ pub struct GlobalOpts {
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// Who acts: a key name from the keystore, or a secret URI (a dev URI
-    /// such as //Alice, a mnemonic, a 0x seed).
+    /// such as //Alice, a mnemonic, a 0x seed) — best from a file (`@FILE`),
+    /// stdin (`-`) or INKPOST_AS: typed here it shows in `ps` and history.
     #[arg(long = "as", env = "INKPOST_AS", global = true, hide_env_values = true)]
     pub who: Option<String>,
+    /// Say that this is a development chain: dev URIs (//Alice…, derived
+    /// from the public development phrase) are used without a warning.
+    #[arg(long, global = true)]
+    pub dev: bool,
     /// The node's WebSocket RPC URL.
     #[arg(
         long,
@@ -39,7 +69,8 @@ pub struct GlobalOpts {
         default_value = "ws://127.0.0.1:9944"
     )]
     pub node: String,
-    /// The relay's base URL.
+    /// The relay's base URL: `https://…`, or `http://` to this machine
+    /// (plain HTTP to another machine needs --insecure).
     #[arg(
         long,
         env = "INKPOST_RELAY",
@@ -47,6 +78,14 @@ pub struct GlobalOpts {
         default_value = "http://127.0.0.1:8080"
     )]
     pub relay: String,
+    /// A PEM file of CA certificates to trust for the relay's TLS
+    /// certificate, besides the usual public roots (for a self-signed one).
+    #[arg(long, env = "INKPOST_RELAY_CA", global = true)]
+    pub relay_ca: Option<PathBuf>,
+    /// Allow plain HTTP to a relay on another machine (anyone on the way
+    /// can then read and change what you exchange with it).
+    #[arg(long, global = true)]
+    pub insecure: bool,
     /// The deployment file (`inkpost deploy` writes it).
     #[arg(
         long,
@@ -103,6 +142,38 @@ impl Context {
         &self.home
     }
 
+    /// The HTTP transport to the relay: TLS trusting `--relay-ca` too, and
+    /// plain HTTP only to this machine unless `--insecure`.
+    fn transport(&self) -> Result<HyperTransport, CliError> {
+        let url = &self.opts.relay;
+        let plain_to_elsewhere = url
+            .strip_prefix("http://")
+            .is_some_and(|rest| !is_loopback_authority(rest));
+        if !url.starts_with("https://") && !url.starts_with("http://") {
+            return Err(CliError::BadInput(format!(
+                "--relay {url:?} is not an http:// or https:// URL"
+            )));
+        }
+        if plain_to_elsewhere && !self.opts.insecure {
+            return Err(CliError::BadInput(format!(
+                "refusing plain HTTP to {url}: anyone on the way could read and change it; use \
+                 https:// (the relay's --tls-cert, or a TLS proxy in front of it) or pass \
+                 --insecure"
+            )));
+        }
+        match &self.opts.relay_ca {
+            None => Ok(HyperTransport::new()),
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|error| {
+                    CliError::BadInput(format!("--relay-ca {}: {error}", path.display()))
+                })?;
+                HyperTransport::with_ca_pem(&pem).map_err(|error| {
+                    CliError::BadInput(format!("--relay-ca {}: {error}", path.display()))
+                })
+            }
+        }
+    }
+
     /// Prints a progress line on stderr (unless `--quiet`).
     pub fn progress(&self, line: &str) {
         if !self.opts.quiet {
@@ -137,9 +208,9 @@ impl Context {
                 "say who acts: --as <key name or secret URI> (or set INKPOST_AS)".into(),
             )
         })?;
-        let looks_like_suri = who.starts_with("//") || who.starts_with("0x") || who.contains(' ');
-        if looks_like_suri {
-            Identity::from_suri(who).map_err(|error| {
+        if is_secret_uri(who) {
+            let suri = self.secret_uri(who, "INKPOST_AS")?;
+            Identity::from_suri(&suri).map_err(|error| {
                 CliError::BadInput(format!(
                     "--as: {error}; give a key name, a mnemonic, a 0x seed or a dev URI like //Alice"
                 ))
@@ -147,6 +218,43 @@ impl Context {
         } else {
             self.keystore.load(who, self.passphrase()?.as_deref())
         }
+    }
+
+    /// A secret URI as given: `-` reads it from stdin, `@FILE` from a file,
+    /// anything else is the secret itself — with a warning unless it came
+    /// from the environment variable `env`. A dev URI (`//name`) is public:
+    /// a loud warning unless `--dev` says this is a development chain.
+    pub fn secret_uri(&self, given: &str, env: &str) -> Result<Zeroizing<String>, CliError> {
+        let suri = if given == "-" {
+            let mut line = Zeroizing::new(String::new());
+            std::io::stdin().read_line(&mut line).map_err(|error| {
+                CliError::BadInput(format!("reading the secret from stdin: {error}"))
+            })?;
+            Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
+        } else if let Some(path) = given.strip_prefix('@') {
+            let text = Zeroizing::new(
+                std::fs::read_to_string(path)
+                    .map_err(|error| CliError::BadInput(format!("secret file {path}: {error}")))?,
+            );
+            Zeroizing::new(text.trim_end_matches(['\r', '\n']).to_owned())
+        } else {
+            let from_env = std::env::var(env).is_ok_and(|value| value == given);
+            if !from_env && !given.starts_with("//") {
+                eprintln!(
+                    "warning: a secret typed on the command line shows in `ps` and in shell \
+                     history; pass @FILE, - (stdin) or set {env} instead"
+                );
+            }
+            Zeroizing::new(given.to_owned())
+        };
+        if suri.starts_with("//") && !self.opts.dev {
+            eprintln!(
+                "warning: {} comes from the public development phrase: anyone can sign as it. \
+                 Use it only on a development chain (pass --dev to say so).",
+                suri.split("///").next().unwrap_or_default()
+            );
+        }
+        Ok(suri)
     }
 
     /// The caller as a chain signer.
@@ -174,7 +282,7 @@ impl Context {
         self.relay
             .get_or_try_init(|| async {
                 let url = &self.opts.relay;
-                let client = RelayClient::http(url);
+                let client = RelayClient::new(url, self.transport()?);
                 let info = client.info().await?;
                 let audience = info.audience().ok_or_else(|| {
                     CliError::Untrusted(format!("the relay at {url} names no valid chain"))
@@ -254,5 +362,31 @@ impl Context {
                 E::NAME
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_authority;
+
+    #[test]
+    fn only_this_machine_counts_as_loopback() {
+        for here in [
+            "127.0.0.1:8080",
+            "localhost:1/v1",
+            "[::1]:80",
+            "127.9.9.9",
+            "LOCALHOST",
+        ] {
+            assert!(is_loopback_authority(here), "{here}");
+        }
+        for there in [
+            "10.0.0.1:8080",
+            "relay.example",
+            "localhost.evil.example",
+            "[::2]:80",
+        ] {
+            assert!(!is_loopback_authority(there), "{there}");
+        }
     }
 }

@@ -1,14 +1,17 @@
 //! The local keystore: one JSON file per named key in `<home>/keys/`, owner
 //! read/write only. A key saved with a passphrase has its seed encrypted at
 //! rest (Argon2id → XChaCha20-Poly1305, the account id as associated data);
-//! without one the seed is stored as is and `keys list` says so.
+//! without one the seed is stored as is and `keys list` says so. The file
+//! records the Argon2id parameters it was written with: new keys use RFC
+//! 9106's second recommended option (64 MiB, 3 passes, 4 lanes); files
+//! from before this record carry none and are read with the old defaults.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use argon2::Argon2;
+use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use inkpost_sdk::ids::AccountId;
@@ -35,6 +38,10 @@ enum Secret {
     Seed(String),
     /// The seed encrypted under a passphrase.
     Encrypted {
+        /// The Argon2id parameters the key was derived with (absent in
+        /// files written before they were recorded: [`Kdf::LEGACY`]).
+        #[serde(default = "Kdf::legacy")]
+        kdf: Kdf,
         /// Argon2id salt, hex.
         salt: String,
         /// XChaCha20-Poly1305 nonce, hex.
@@ -42,6 +49,46 @@ enum Secret {
         /// Seed ciphertext and tag, hex.
         ciphertext: String,
     },
+}
+
+/// Argon2id (version 0x13) parameters of a passphrase key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kdf {
+    /// Memory, in KiB.
+    pub m_cost_kib: u32,
+    /// Passes.
+    pub t_cost: u32,
+    /// Lanes.
+    pub p_cost: u32,
+}
+
+impl Kdf {
+    /// What new keys use: RFC 9106 §4, the second recommended option.
+    pub const CURRENT: Self = Self {
+        m_cost_kib: 64 * 1024,
+        t_cost: 3,
+        p_cost: 4,
+    };
+
+    /// What keys written before parameters were recorded used (the argon2
+    /// crate's defaults then).
+    pub const LEGACY: Self = Self {
+        m_cost_kib: 19 * 1024,
+        t_cost: 2,
+        p_cost: 1,
+    };
+
+    fn legacy() -> Self {
+        Self::LEGACY
+    }
+
+    /// The most a key file may ask for (a planted file must not exhaust
+    /// memory or time).
+    const MAX: Self = Self {
+        m_cost_kib: 1024 * 1024,
+        t_cost: 16,
+        p_cost: 16,
+    };
 }
 
 /// A key listed by [`Keystore::list`].
@@ -89,7 +136,7 @@ impl Keystore {
                 let mut nonce = [0u8; 24];
                 OsRng.fill_bytes(&mut salt);
                 OsRng.fill_bytes(&mut nonce);
-                let cipher = cipher(passphrase, &salt)?;
+                let cipher = cipher(passphrase, &salt, Kdf::CURRENT)?;
                 let ciphertext = cipher
                     .encrypt(
                         XNonce::from_slice(&nonce),
@@ -100,6 +147,7 @@ impl Keystore {
                     )
                     .map_err(|_| CliError::Failed("cannot encrypt the key".into()))?;
                 Secret::Encrypted {
+                    kdf: Kdf::CURRENT,
                     salt: hex::encode(salt),
                     nonce: hex::encode(nonce),
                     ciphertext: hex::encode(ciphertext),
@@ -150,6 +198,7 @@ impl Keystore {
         let seed = match &file.secret {
             Secret::Seed(hex_seed) => Zeroizing::new(seed_from_hex(hex_seed, &path)?),
             Secret::Encrypted {
+                kdf,
                 salt,
                 nonce,
                 ciphertext,
@@ -167,7 +216,7 @@ impl Keystore {
                     return Err(malformed());
                 }
                 let plain = Zeroizing::new(
-                    cipher(passphrase, &salt)?
+                    cipher(passphrase, &salt, *kdf)?
                         .decrypt(
                             XNonce::from_slice(&nonce),
                             Payload {
@@ -240,9 +289,19 @@ fn check_name(name: &str) -> Result<(), CliError> {
     }
 }
 
-fn cipher(passphrase: &str, salt: &[u8]) -> Result<XChaCha20Poly1305, CliError> {
+fn cipher(passphrase: &str, salt: &[u8], kdf: Kdf) -> Result<XChaCha20Poly1305, CliError> {
+    if kdf.m_cost_kib > Kdf::MAX.m_cost_kib
+        || kdf.t_cost > Kdf::MAX.t_cost
+        || kdf.p_cost > Kdf::MAX.p_cost
+    {
+        return Err(CliError::BadInput(format!(
+            "the key file asks for Argon2id parameters beyond any sane setting ({kdf:?})"
+        )));
+    }
+    let params = Params::new(kdf.m_cost_kib, kdf.t_cost, kdf.p_cost, Some(32))
+        .map_err(|error| CliError::BadInput(format!("unusable Argon2id parameters: {error}")))?;
     let mut key = Zeroizing::new([0u8; 32]);
-    Argon2::default()
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(passphrase.as_bytes(), salt, key.as_mut())
         .map_err(|error| CliError::Failed(format!("key derivation failed: {error}")))?;
     Ok(XChaCha20Poly1305::new(key.as_ref().into()))
@@ -332,5 +391,49 @@ mod tests {
         fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
         assert!(store.load("k", Some("right")).is_err());
         fs::remove_dir_all(&home).unwrap();
+    }
+    #[test]
+    fn new_keys_record_their_kdf_and_old_files_still_open() {
+        let home = temp_home("kdf");
+        let store = Keystore::new(&home);
+        let alice = Identity::from_suri("//Alice").unwrap();
+        let path = store.save("alice", &alice, Some("pass")).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["encrypted"]["kdf"]["m_cost_kib"], 65536, "{text}");
+        // A file as written before the parameters were recorded.
+        let mut salt = [0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        let nonce = [3u8; 24];
+        let bob = Identity::from_suri("//Bob").unwrap();
+        let ciphertext = cipher("old", &salt, Kdf::LEGACY)
+            .unwrap()
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: bob.seed(),
+                    aad: &bob.account_id().0,
+                },
+            )
+            .unwrap();
+        let old = serde_json::json!({
+            "name": "bob",
+            "account_id": bob.account_id(),
+            "encrypted": {
+                "salt": hex::encode(salt),
+                "nonce": hex::encode(nonce),
+                "ciphertext": hex::encode(ciphertext),
+            }
+        });
+        fs::write(store.path("bob"), old.to_string()).unwrap();
+        let loaded = store.load("bob", Some("old")).unwrap();
+        assert_eq!(loaded.account_id(), bob.account_id());
+        // A planted file cannot ask for terabytes.
+        let mut greedy = old.clone();
+        greedy["encrypted"]["kdf"] =
+            serde_json::json!({"m_cost_kib": u32::MAX, "t_cost": 1, "p_cost": 1});
+        fs::write(store.path("bob"), greedy.to_string()).unwrap();
+        assert_eq!(store.load("bob", Some("old")).unwrap_err().exit_code(), 2);
+        let _ = fs::remove_dir_all(&home);
     }
 }

@@ -94,6 +94,14 @@ pub struct HttpSettings {
     /// Address and port to serve HTTP on.
     #[arg(long, env = "INKPOST_RELAY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM), with --tls-key;
+    /// without both, plain HTTP (put a TLS proxy in front of a relay that
+    /// others reach over a network).
+    #[arg(long, env = "INKPOST_RELAY_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "INKPOST_RELAY_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The chain the relay follows and acts on.

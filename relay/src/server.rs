@@ -46,6 +46,16 @@ pub enum ServerError {
         /// Why.
         source: std::io::Error,
     },
+    /// The TLS certificate or key cannot be used.
+    #[error("TLS certificate {cert} / key {key}: {source}")]
+    Tls {
+        /// The certificate file.
+        cert: String,
+        /// The key file.
+        key: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Serving failed.
     #[error("serving HTTP failed: {0}")]
     Serve(std::io::Error),
@@ -77,7 +87,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let database_error = |source| ServerError::Database {
-        url: config.database.database_url.clone(),
+        url: config.database.redacted_url(),
         source,
     };
     let chain_error = |source| ServerError::Chain {
@@ -149,17 +159,18 @@ pub async fn serve(
     }
     tracing::info!(
         listen = %listener.local_addr().map_err(ServerError::Serve)?,
-        database = %config.database.database_url,
+        database = %config.database.redacted_url(),
         node = %config.chain.node_url,
         "relay serving"
     );
-    let served = axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(ServerError::Serve);
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = match (&config.http.tls_cert, &config.http.tls_key) {
+        (Some(cert), Some(key)) => serve_tls(listener, cert, key, service, shutdown).await,
+        _ => axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(ServerError::Serve),
+    };
 
     // The API has drained; let the anchorer flush what it accepted.
     let _ = stop_tx.send(true);
@@ -179,6 +190,41 @@ pub async fn serve(
     housekeeping.abort();
     tracing::info!("relay stopped");
     served
+}
+
+/// Serves `service` over TLS on `listener` until `shutdown` resolves, then
+/// lets open requests finish (streams end with the connection).
+async fn serve_tls(
+    listener: TcpListener,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    service: axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
+        axum::Router,
+        std::net::SocketAddr,
+    >,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let tls_error = |source| ServerError::Tls {
+        cert: cert.display().to_string(),
+        key: key.display().to_string(),
+        source,
+    };
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map_err(tls_error)?;
+    let listener = listener.into_std().map_err(ServerError::Serve)?;
+    let handle = axum_server::Handle::new();
+    let stopping = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopping.graceful_shutdown(Some(Duration::from_secs(10)));
+    });
+    axum_server::from_tcp_rustls(listener, tls)
+        .map_err(ServerError::Serve)?
+        .handle(handle)
+        .serve(service)
+        .await
+        .map_err(ServerError::Serve)
 }
 
 /// Prunes expired nonces and, with a retention period, old anchored envelopes.

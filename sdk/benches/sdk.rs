@@ -8,6 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use inkpost_sdk::continuity::{Continuity, SenderChains};
 use inkpost_sdk::envelope::{Draft, Envelope, Recipient, SenderChain};
 use inkpost_sdk::hash::blake2_256;
 use inkpost_sdk::ids::{ClientMsgId, ConversationId, Epoch, GroupId, KeyVersion, MessageId};
@@ -93,6 +94,62 @@ fn envelopes(c: &mut Criterion) {
     });
 }
 
+/// Reading a page of 100 messages from 3 senders as the CLI does: decode,
+/// check the id and signature, open (with the content-key commitment), then
+/// follow each sender's chain. The first variant leaves out the chain and
+/// commitment checks that envelope v2 added, as a ratio's baseline.
+fn read_page(c: &mut Criterion) {
+    let senders: Vec<_> = ["//Alice", "//Bob", "//Charlie"]
+        .iter()
+        .map(|uri| Identity::from_suri(uri).expect("dev URI"))
+        .collect();
+    let (readers, recipients) = recipients(10);
+    let body = [0x42u8; 1024];
+    let mut chains = vec![SenderChain::FIRST; senders.len()];
+    let page: Vec<(MessageId, Vec<u8>)> = (0..100)
+        .map(|n| {
+            let who = n % senders.len();
+            let draft = Draft {
+                chain: chains[who],
+                ..draft()
+            };
+            let envelope = Envelope::seal(&senders[who], draft, &recipients, &body).expect("seal");
+            chains[who] = chains[who].next(envelope.id());
+            (envelope.id(), envelope.to_bytes())
+        })
+        .collect();
+    let reader = &readers[3];
+    let mut group = c.benchmark_group("read 100 messages (1 KiB, 10 recipients)");
+    group.sample_size(20);
+    group.bench_function("decode+id+verify+open", |b| {
+        b.iter(|| {
+            for (id, bytes) in &page {
+                let envelope = Envelope::from_bytes(black_box(bytes)).expect("decode");
+                assert_eq!(envelope.id(), *id);
+                envelope.verify().expect("verify");
+                envelope.open(reader).expect("open");
+            }
+        })
+    });
+    group.bench_function("decode+id+verify+open+sender chains", |b| {
+        b.iter(|| {
+            let mut seen = SenderChains::new(true);
+            for (id, bytes) in &page {
+                let envelope = Envelope::from_bytes(black_box(bytes)).expect("decode");
+                assert_eq!(envelope.id(), *id);
+                envelope.verify().expect("verify");
+                envelope.open(reader).expect("open");
+                let header = &envelope.header;
+                assert_eq!(
+                    seen.observe(header.sender, header.chain, *id),
+                    Continuity::InOrder
+                );
+            }
+        })
+    });
+    group.finish();
+}
+
 fn merkle(c: &mut Criterion) {
     let leaves = ids(100_000);
     let mut group = c.benchmark_group("merkle");
@@ -119,5 +176,5 @@ fn merkle(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, baseline, envelopes, merkle);
+criterion_group!(benches, baseline, envelopes, read_page, merkle);
 criterion_main!(benches);

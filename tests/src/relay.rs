@@ -22,7 +22,7 @@ use inkpost_relay::postage::Postage;
 use inkpost_relay::store::Store;
 use inkpost_sdk::chain::Chain;
 use inkpost_sdk::keys::Identity;
-use inkpost_sdk::relay::RelayClient;
+use inkpost_sdk::relay::{HyperTransport, RelayClient};
 use tokio::sync::{oneshot, watch};
 
 use crate::client::router_client;
@@ -199,10 +199,24 @@ pub struct TestRelay {
 impl TestRelay {
     /// Starts a relay with the command line `args` (see [`relay_args`]) and
     /// waits until it is ready.
+    /// With `--tls-cert`, it serves HTTPS as `localhost`, and its client
+    /// trusts that certificate.
     pub async fn start(args: Vec<String>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let port = listener.local_addr().unwrap().port();
         let config = RelayConfig::load_from(args).unwrap();
+        let (url, client) = match &config.http.tls_cert {
+            None => {
+                let url = format!("http://127.0.0.1:{port}");
+                (url.clone(), RelayClient::http(&url))
+            }
+            Some(cert) => {
+                let url = format!("https://localhost:{port}");
+                let pem = std::fs::read(cert).unwrap();
+                let transport = HyperTransport::with_ca_pem(&pem).unwrap();
+                (url.clone(), RelayClient::new(&url, transport))
+            }
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             inkpost_relay::server::serve(config, listener, async {
@@ -211,7 +225,6 @@ impl TestRelay {
             .await
             .unwrap();
         });
-        let client = RelayClient::http(&url);
         ready(&client).await;
         Self {
             url,
@@ -275,4 +288,15 @@ impl Drop for RelayProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A self-signed certificate for `localhost` and 127.0.0.1 written to
+/// `dir`: the paths of the certificate and of its key (PEM).
+pub fn self_signed_certificate(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    let certified = rcgen::generate_simple_self_signed(names).unwrap();
+    let (cert, key) = (dir.join("relay-cert.pem"), dir.join("relay-key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    (cert, key)
 }

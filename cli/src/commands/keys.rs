@@ -25,7 +25,8 @@ pub enum KeysCommand {
     Import {
         /// The key's name in the keystore.
         name: String,
-        /// The secret URI.
+        /// The secret URI: `-` reads it from stdin, `@FILE` from a file
+        /// (typed here, it shows in `ps` and history).
         #[arg(env = "INKPOST_SURI", hide_env_values = true)]
         suri: String,
     },
@@ -68,7 +69,7 @@ pub fn run(ctx: &Context, command: KeysCommand, out: &mut impl Write) -> Result<
             })
         }
         KeysCommand::Import { name, suri } => {
-            let identity = from_suri(&suri)?;
+            let identity = from_suri(&ctx.secret_uri(&suri, "INKPOST_SURI")?)?;
             let path = ctx
                 .keystore
                 .save(&name, &identity, ctx.passphrase()?.as_deref())?;
@@ -103,8 +104,8 @@ pub fn run(ctx: &Context, command: KeysCommand, out: &mut impl Write) -> Result<
             })
         }
         KeysCommand::Show { key, key_version } => {
-            let identity = if key.starts_with("//") || key.starts_with("0x") || key.contains(' ') {
-                from_suri(&key)?
+            let identity = if crate::context::is_secret_uri(&key) {
+                from_suri(&ctx.secret_uri(&key, "INKPOST_SURI")?)?
             } else {
                 ctx.keystore.load(&key, ctx.passphrase()?.as_deref())?
             };

@@ -122,6 +122,7 @@ impl System {
         let mut argv = vec![
             "inkpost",
             "--quiet",
+            "--dev",
             "--as",
             who,
             "--node",

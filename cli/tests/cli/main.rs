@@ -13,3 +13,4 @@ mod identity;
 mod lies;
 mod payments;
 mod relays;
+mod tls;

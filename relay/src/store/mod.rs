@@ -47,6 +47,39 @@ pub struct DatabaseSettings {
     pub db_max_connections: u32,
 }
 
+impl DatabaseSettings {
+    /// The database URL with any password shown as `***`, for logs and
+    /// error messages.
+    pub fn redacted_url(&self) -> String {
+        redact_url(&self.database_url)
+    }
+}
+
+/// `url` with the password of its user info (`user:password@`) and of a
+/// `password=` query parameter replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let mut shown = url.to_owned();
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        if let Some(at) = authority.rfind('@')
+            && let Some((user, _)) = authority[..at].split_once(':')
+        {
+            shown = format!("{scheme}://{user}:***{}", &rest[at..]);
+        }
+    }
+    if let Some((base, query)) = shown.clone().split_once('?') {
+        let query: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        shown = format!("{base}?{}", query.join("&"));
+    }
+    shown
+}
+
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -222,7 +255,7 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+            return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
@@ -329,4 +362,24 @@ pub(crate) fn bytes32(bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
     bytes
         .try_into()
         .map_err(|_| StoreError::Corrupt("expected 32 bytes".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_reach_a_log_line() {
+        assert_eq!(
+            redact_url("postgres://relay:s3cret@db.example:5432/inkpost"),
+            "postgres://relay:***@db.example:5432/inkpost"
+        );
+        assert_eq!(
+            redact_url("postgres://db.example/inkpost?user=relay&password=s3cret&sslmode=require"),
+            "postgres://db.example/inkpost?user=relay&password=***&sslmode=require"
+        );
+        for plain in ["sqlite://relay.db", "postgres://relay@127.0.0.1/test"] {
+            assert_eq!(redact_url(plain), plain);
+        }
+    }
 }
