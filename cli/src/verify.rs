@@ -1,7 +1,7 @@
 //! Checking a message's anchor: the relay's inclusion proof against the
-//! root the anchors contract holds.
+//! batch the relay (as pinned) anchored in the anchors contract.
 
-use inkpost_sdk::contracts::{Anchor, Contract, anchors};
+use inkpost_sdk::contracts::{AnchoredBatch, Contract, anchors};
 use inkpost_sdk::ids::{Address, MessageId};
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::relay::api::ProofView;
@@ -17,9 +17,9 @@ pub struct Verified {
     pub id: MessageId,
     /// The Merkle root that includes it.
     pub root: String,
-    /// Who anchored the root.
+    /// Who anchored the root: the relay (its pinned account's address).
     pub submitter: Address,
-    /// The submitter's batch sequence number.
+    /// The relay's batch sequence number.
     pub batch_seq: Option<u64>,
     /// Messages under the root.
     pub leaf_count: u64,
@@ -29,46 +29,72 @@ pub struct Verified {
     pub timestamp: u64,
 }
 
-/// Checks message `id`'s inclusion proof from the relay against the root
-/// the anchors contract holds. `Ok(None)`: not anchored yet.
+/// Checks message `id`'s inclusion proof from the relay against the batch
+/// the relay itself anchored: `batch(relay, seq)` in the anchors contract,
+/// for the relay as pinned, must hold the proof's root and leaf count — a
+/// root that someone else anchored (first, or instead) does not count.
+/// `Ok(None)`: not anchored yet.
 pub async fn verify(
     ctx: &Context,
     me: &Identity,
     id: &MessageId,
 ) -> Result<Option<Verified>, CliError> {
     let deployment = ctx.deployment()?;
-    let proof = ctx.relay().await?.proof(me, id).await?;
-    let ProofView::Anchored { root, .. } = &proof else {
+    let relay = ctx.relay().await?;
+    let proof = relay.proof(me, id).await?;
+    let ProofView::Anchored {
+        root,
+        leaf_index,
+        batch,
+        ..
+    } = &proof
+    else {
         return Ok(None);
     };
+    let untrusted = |what: String| CliError::Untrusted(format!("{what}; do not trust this relay"));
     let (decoded, root_bytes) = proof
         .decode()
-        .map_err(|error| CliError::Failed(format!("the relay's proof is malformed: {error}")))?
-        .ok_or_else(|| CliError::Failed("the relay's proof is malformed".into()))?;
+        .map_err(|error| untrusted(format!("the relay's proof is malformed: {error}")))?
+        .ok_or_else(|| untrusted("the relay's proof is malformed".into()))?;
     decoded.verify(&root_bytes, id).map_err(|error| {
-        CliError::Refused(format!(
-            "the relay's proof does not lead from {id} to root {root}: {error}; do not trust this relay"
+        untrusted(format!(
+            "the relay's proof does not lead from {id} to root {root}: {error}"
         ))
     })?;
-    let anchor: Option<Anchor> = ctx
+    let submitter = relay.audience().await?.relay.to_address();
+    let anchored: Option<AnchoredBatch> = ctx
         .query(
             Contract::Anchors,
             deployment.anchors,
-            &anchors::lookup(&root_bytes),
+            &anchors::batch(&submitter, batch.seq.0),
         )
         .await?;
-    let anchor = anchor.ok_or_else(|| {
-        CliError::Refused(format!(
-            "the relay says root {root} is anchored, but the anchors contract does not hold it"
+    let anchored = anchored.ok_or_else(|| {
+        untrusted(format!(
+            "the relay says its batch {} holds {id}, but it anchored no such batch",
+            batch.seq
         ))
     })?;
+    if anchored.root != root_bytes
+        || anchored.leaf_count != batch.leaf_count
+        || *leaf_index >= anchored.leaf_count
+    {
+        return Err(untrusted(format!(
+            "the relay's batch {} on chain is root 0x{} of {} messages, not the root {root} of \
+             {} messages (leaf {leaf_index}) it proves {id} against",
+            batch.seq,
+            hex::encode(anchored.root),
+            anchored.leaf_count,
+            batch.leaf_count
+        )));
+    }
     Ok(Some(Verified {
         id: *id,
         root: root.clone(),
-        submitter: anchor.submitter,
-        batch_seq: anchor.seq,
-        leaf_count: anchor.leaf_count,
-        block: anchor.block,
-        timestamp: anchor.timestamp,
+        submitter,
+        batch_seq: Some(batch.seq.0),
+        leaf_count: anchored.leaf_count,
+        block: anchored.block,
+        timestamp: anchored.timestamp,
     }))
 }

@@ -396,3 +396,55 @@ async fn a_receipt_signed_by_another_account_is_refused() {
     assert_eq!(refused.exit_code(), 7, "{refused}");
     system.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_root_anchored_by_someone_else_is_not_the_relay_s_anchor() {
+    use base64::Engine;
+    use inkpost_sdk::contracts::anchors;
+    use inkpost_sdk::merkle::MerkleTree;
+    use inkpost_tests::world::{call_ok, signer};
+
+    let mut system = System::start("lie-anchor", &["--anchoring", "false"]).await;
+    let message = system.sent("//Bob", &["--to", "alice", "anchor me"]).await;
+    // Given Eve anchored a root holding Bob's message herself, first
+    let id = message.parse().unwrap();
+    let tree = MerkleTree::build(&[id]).unwrap();
+    let root = tree.root();
+    let chain = system.world.chain().await;
+    let eve = identity("//Eve").address();
+    let seq = system.world.latest_anchored_seq(&chain, &eve).await + 1;
+    call_ok(
+        &chain,
+        &signer("//Eve"),
+        system.world.deployment.anchors,
+        0,
+        anchors::anchor(seq, &root, 1),
+    )
+    .await;
+    // When the relay (which anchored nothing) proves the message against it
+    let proof = base64::engine::general_purpose::STANDARD.encode(tree.proof(0).unwrap().to_bytes());
+    let root_hex = format!("0x{}", hex::encode(root));
+    let _liar = system
+        .behind(rewriting(
+            |route| route.ends_with("/proof"),
+            move |_, view| {
+                *view = serde_json::json!({
+                    "status": "anchored",
+                    "root": root_hex,
+                    "leaf_index": 0,
+                    "proof": proof,
+                    "batch": {"seq": seq, "root": root_hex, "leaf_count": 1,
+                              "block_number": null, "block_hash": null},
+                });
+            },
+        ))
+        .await;
+    // Then verify refuses it: the relay's own batch is what counts
+    let refused = system
+        .cli("//Bob", &["verify", &message])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.exit_code(), 7, "{refused}");
+    assert!(refused.to_string().contains("no such batch"), "{refused}");
+    system.stop().await;
+}
