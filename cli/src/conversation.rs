@@ -8,7 +8,7 @@ use inkpost_sdk::envelope::{Draft, Envelope, Recipient, SenderChain};
 use inkpost_sdk::ids::{
     AccountId, ClientMsgId, ConversationId, DirectId, Epoch, GroupId, MessageId,
 };
-use inkpost_sdk::keys::Identity;
+use inkpost_sdk::keys::{Identity, is_usable_encryption_key};
 use inkpost_sdk::receipt::Receipt;
 use inkpost_sdk::relay::StreamEvent;
 use inkpost_sdk::relay::api::EnvelopeView;
@@ -77,8 +77,22 @@ impl Conversation {
         }
     }
 
-    fn recipients(&self) -> Vec<Recipient> {
-        self.people.iter().map(Person::recipient).collect()
+    /// Who a message is encrypted to, and the handles of people skipped
+    /// because their registered key cannot be encrypted to (of small order
+    /// or not canonical: registered before the identity contract refused
+    /// such keys) — one such member must not block everyone's messages.
+    fn recipients(&self) -> (Vec<Recipient>, Vec<String>) {
+        let (usable, unusable): (Vec<_>, Vec<_>) = self
+            .people
+            .iter()
+            .partition(|person| is_usable_encryption_key(&person.recipient().key));
+        (
+            usable.into_iter().map(Person::recipient).collect(),
+            unusable
+                .into_iter()
+                .map(|person| person.record.handle.clone())
+                .collect(),
+        )
     }
 }
 
@@ -95,6 +109,8 @@ pub struct Sent {
     pub receipt: Receipt,
     /// How many recipients the message is encrypted to.
     pub recipients: usize,
+    /// Members it could not be encrypted to (unusable keys), by handle.
+    pub skipped: Vec<String>,
     /// The postage voucher it carried, on a relay that charges postage.
     pub postage: Option<PostagePaid>,
 }
@@ -117,7 +133,7 @@ pub async fn send(
     {
         return Err(not_registered());
     }
-    let recipients = conversation.recipients();
+    let (recipients, skipped) = conversation.recipients();
     let mut client_msg_id = [0u8; 16];
     OsRng.fill_bytes(&mut client_msg_id);
     let log = SentLog::new(ctx.home(), &me.account_id(), &conversation.id);
@@ -153,6 +169,7 @@ pub async fn send(
     Ok(Sent {
         receipt,
         recipients: recipients.len(),
+        skipped,
         postage: voucher.map(|signed| PostagePaid {
             channel: signed.voucher.channel,
             cumulative: signed.voucher.cumulative,

@@ -95,6 +95,14 @@ pub async fn send(ctx: &Context, opts: SendOpts, out: &mut impl Write) -> Result
             "sent {} as #{} in {} (encrypted to {}, receipt signed by the relay)",
             receipt.message_id, receipt.seq, receipt.conversation, sent.recipients
         )?;
+        if !sent.skipped.is_empty() {
+            writeln!(
+                out,
+                "  not encrypted to {} (their registered key cannot be used; they should \
+                 rotate it: `inkpost id rotate-key`)",
+                sent.skipped.join(", ")
+            )?;
+        }
         if let Some(paid) = &sent.postage {
             writeln!(
                 out,

@@ -138,3 +138,43 @@ async fn a_removed_member_can_no_longer_read_and_is_no_longer_encrypted_to() {
     assert!(!envelope.recipients().any(|account| *account == charlie));
     system.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_with_an_unusable_key_cannot_block_a_group() {
+    use inkpost_sdk::chain::Sr25519Signer;
+    use inkpost_sdk::contracts::identity;
+    use inkpost_tests::world::{DEPOSIT, call_ok};
+
+    let system = System::start("cli-bad-key", &["--anchoring", "false"]).await;
+    // Given a member who registered a key of small order (u = 1), which
+    // the identity contract of this chain still takes
+    let chain = system.world.chain().await;
+    let mallory = system.world.funded(&chain, "bad-key-mallory").await;
+    let signer = Sr25519Signer::new(mallory.clone());
+    chain.map_account(&signer).await.unwrap();
+    let mut small_order = [0u8; 32];
+    small_order[0] = 1;
+    let input = identity::register(
+        "bad_key_mallory",
+        &mallory.account_id(),
+        &inkpost_sdk::ids::EncryptionKey(small_order),
+    );
+    call_ok(
+        &chain,
+        &signer,
+        system.world.deployment.identity,
+        DEPOSIT,
+        input,
+    )
+    .await;
+    let group = system.group(&["bob", "bad_key_mallory"]).await;
+    // When Alice writes to the group
+    let sent = system
+        .json("//Alice", &["send", "--group", &group, "still works"])
+        .await;
+    // Then Bob gets it, and Alice is told whom it could not reach
+    assert_eq!(sent["skipped"], serde_json::json!(["bad_key_mallory"]));
+    let read = system.json("//Bob", &["read", "--group", &group]).await;
+    assert_eq!(texts(&read), owned(&["still works"]));
+    system.stop().await;
+}
