@@ -29,6 +29,7 @@ inkpost_tests::on_both!(
     a_member_s_message_is_stored_and_a_retry_gets_its_receipt,
     a_reader_reads_the_group_but_may_not_write,
     outsiders_may_neither_read_nor_write,
+    strangers_cannot_grow_the_relay_s_cache,
     a_stale_epoch_and_an_unknown_group_are_refused,
     direct_messages_need_both_parties_registered,
     a_live_stream_delivers_messages_stored_after_it_opened,
@@ -170,6 +171,26 @@ async fn outsiders_may_neither_read_nor_write(kind: Kind) {
     );
     assert_eq!(given.submit("//Eve", 4).await, Err("forbidden".into()));
     assert_eq!(given.submit("//Dave", 5).await, Err("forbidden".into()));
+}
+
+/// Fresh keypairs with no identity or role cost the relay a lookup each,
+/// and are not remembered: its caches do not grow with them.
+async fn strangers_cannot_grow_the_relay_s_cache(kind: Kind) {
+    let given = Given::new(kind).await;
+    assert_eq!(given.list_refusal("//Alice").await, None);
+    let before = given.relay.view.cached_entries().await;
+    for n in 0..30u8 {
+        let stranger = format!("//stranger-{n}");
+        assert_eq!(
+            given.list_refusal(&stranger).await.as_deref(),
+            Some("forbidden")
+        );
+        assert_eq!(given.submit(&stranger, n).await, Err("forbidden".into()));
+    }
+    assert_eq!(given.relay.view.cached_entries().await, before);
+    // A member is remembered (and answered from the cache next time).
+    assert_eq!(given.list_refusal("//Bob").await, None);
+    assert!(given.relay.view.cached_entries().await > before);
 }
 
 async fn a_stale_epoch_and_an_unknown_group_are_refused(kind: Kind) {

@@ -4,7 +4,6 @@
 //! identity and groups contracts' events. While the node is unreachable the
 //! cache still answers reads, but writes cannot be authorized.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -15,6 +14,7 @@ use inkpost_sdk::ids::{AccountId, Address, ChannelId, GroupId};
 use parity_scale_codec::Decode;
 use tokio::sync::RwLock;
 
+use super::bounded::Bounded;
 use super::{Directory, GroupAccess, ViewError};
 
 /// The contracts the relay consults.
@@ -28,15 +28,34 @@ pub struct Contracts {
     pub escrow: Option<Address>,
 }
 
-#[derive(Debug, Default)]
+/// The most entries each of the view's caches holds: beyond, the oldest go
+/// (and are asked of the chain again when needed).
+pub const CACHE_CAPACITY: usize = 65_536;
+
+#[derive(Debug)]
 struct Cache {
     /// Grows with every applied event: an answer fetched while an event was
     /// applied may predate it, so it is not cached.
     generation: u64,
-    identities: HashMap<Address, Option<IdentityRecord>>,
-    groups: HashMap<GroupId, Option<GroupState>>,
-    roles: HashMap<(GroupId, Address), Option<Role>>,
-    channels: HashMap<ChannelId, Option<Channel>>,
+    /// Registered identities only: a caller with no identity is asked about
+    /// again (and rate-limited per address), not remembered.
+    identities: Bounded<Address, IdentityRecord>,
+    groups: Bounded<GroupId, Option<GroupState>>,
+    /// Members' roles only, for the same reason.
+    roles: Bounded<(GroupId, Address), Role>,
+    channels: Bounded<ChannelId, Option<Channel>>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Self {
+            generation: 0,
+            identities: Bounded::new(CACHE_CAPACITY),
+            groups: Bounded::new(CACHE_CAPACITY),
+            roles: Bounded::new(CACHE_CAPACITY),
+            channels: Bounded::new(CACHE_CAPACITY),
+        }
+    }
 }
 
 /// Cached, event-invalidated answers about identities and groups.
@@ -70,7 +89,7 @@ impl ChainView {
         let generation = {
             let cache = self.cache.read().await;
             if let Some(cached) = cache.identities.get(who) {
-                return Ok(cached.clone());
+                return Ok(Some(cached.clone()));
             }
             cache.generation
         };
@@ -82,9 +101,11 @@ impl ChainView {
                 &identity::by_address(who),
             )
             .await?;
-        let mut cache = self.cache.write().await;
-        if cache.generation == generation {
-            cache.identities.insert(*who, record.clone());
+        if let Some(record) = &record {
+            let mut cache = self.cache.write().await;
+            if cache.generation == generation {
+                cache.identities.insert(*who, record.clone());
+            }
         }
         Ok(record)
     }
@@ -114,7 +135,7 @@ impl ChainView {
         };
         let role = match (&state, cached_role) {
             (None, _) => None,
-            (Some(_), Some(role)) => role,
+            (Some(_), Some(role)) => Some(role),
             (Some(_), None) => {
                 self.chain
                     .query(
@@ -129,7 +150,9 @@ impl ChainView {
             let mut cache = self.cache.write().await;
             if cache.generation == generation {
                 cache.groups.insert(group, state.clone());
-                cache.roles.insert((group, *who), role);
+                if let Some(role) = role {
+                    cache.roles.insert((group, *who), role);
+                }
             }
         }
         let Some(state) = state else { return Ok(None) };
@@ -224,6 +247,14 @@ impl ChainView {
         };
         self.following.store(false, Ordering::Relaxed);
         error
+    }
+
+    /// How many answers the view holds cached, all caches together (each
+    /// bounded by [`CACHE_CAPACITY`]; callers with no identity or no role
+    /// are never among them).
+    pub async fn cached_entries(&self) -> usize {
+        let cache = self.cache.read().await;
+        cache.identities.len() + cache.groups.len() + cache.roles.len() + cache.channels.len()
     }
 
     /// Drops every cached answer (they are asked again on use).

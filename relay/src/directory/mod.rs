@@ -5,11 +5,12 @@
 //! [`ChainView`] (cached, following finalized blocks), tests of the HTTP
 //! boundary on a fixed [`Snapshot`] without a node.
 
+mod bounded;
 mod chain_view;
 mod snapshot;
 
-pub use chain_view::{ChainView, Contracts};
-pub use snapshot::Snapshot;
+pub use chain_view::{CACHE_CAPACITY, ChainView, Contracts};
+pub use snapshot::{SNAPSHOT_GENESIS, Snapshot};
 
 use async_trait::async_trait;
 use inkpost_sdk::chain::ChainError;
