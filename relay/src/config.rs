@@ -102,6 +102,10 @@ pub struct HttpSettings {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, env = "INKPOST_RELAY_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Serve `GET /metrics` to other machines that present this token as
+    /// `Authorization: Bearer …` (without it, to this machine only).
+    #[arg(long, env = "INKPOST_RELAY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// The chain the relay follows and acts on.

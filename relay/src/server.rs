@@ -153,6 +153,9 @@ pub async fn serve(
     });
 
     let mut state = AppState::new(store, view, identity, config.limits);
+    if let Some(token) = &config.http.metrics_token {
+        state = state.with_metrics_token(token);
+    }
     if let Some(postage) = postage {
         tracing::info!(price = %postage.price, escrow = %postage.escrow, "charging postage");
         state = state.with_postage(postage);

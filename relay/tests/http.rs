@@ -9,7 +9,7 @@
 use std::net::SocketAddr;
 
 use http::{Method, Request, StatusCode, header};
-use inkpost_relay::api::{ErrorBody, Limits};
+use inkpost_relay::api::{AppState, ErrorBody, Limits, app};
 use inkpost_relay::clock::now_ms;
 use inkpost_relay::directory::Snapshot;
 use inkpost_sdk::auth::{Audience, RequestAuth};
@@ -35,10 +35,13 @@ inkpost_tests::on_both!(
     a_request_signed_for_another_relay_or_chain_is_refused,
     a_replayed_submit_stores_nothing_more,
     a_stranger_cannot_read_a_direct_conversation,
+    a_message_one_may_not_read_looks_like_no_message,
     access_follows_the_snapshot_s_roles,
     service_routes_answer,
     rate_limits_answer_429_with_retry_after,
     a_stream_ends_when_its_lifetime_is_over,
+    metrics_are_for_this_machine_or_the_token_holder,
+    live_streams_are_capped_per_identity,
 );
 
 /// Alice, Bob and Charlie registered; group 1 of Alice (owner), Bob
@@ -429,6 +432,42 @@ async fn a_stranger_cannot_read_a_direct_conversation(kind: Kind) {
     assert_eq!(page.next_after, None);
 }
 
+/// Asking for a message of a conversation one may not read is answered as
+/// if there were none: the refusal would say which conversation it is in.
+async fn a_message_one_may_not_read_looks_like_no_message(kind: Kind) {
+    let relay = relay(kind).await;
+    let stored = direct_envelope();
+    relay.client.submit(&alice(), &stored, None).await.unwrap();
+    let unknown = message("//Alice", alice_and_bob(), 0, &["//Bob"], 77);
+    let charlie = identity("//Charlie");
+    let mut answers = Vec::new();
+    for id in [stored.id(), unknown.id()] {
+        for route in ["", "/proof"] {
+            let path = format!("/v1/envelopes/{id}{route}");
+            let request = relay
+                .client
+                .signed(&charlie, Method::GET, &path, Vec::new())
+                .await
+                .unwrap();
+            let response = relay.client.exchange(request).await.unwrap();
+            let body: ErrorBody = serde_json::from_slice(response.body()).unwrap();
+            answers.push((
+                response.status(),
+                body.error,
+                body.message.replace(&id.to_string(), "ID"),
+            ));
+        }
+    }
+    assert_eq!(answers[0].0, StatusCode::NOT_FOUND, "{answers:?}");
+    assert!(
+        answers.iter().all(|answer| *answer == answers[0]),
+        "{answers:?}"
+    );
+    // Bob, its other party, reads it.
+    let (view, _) = relay.client.envelope(&bob(), &stored.id()).await.unwrap();
+    assert_eq!(view.id, stored.id());
+}
+
 async fn access_follows_the_snapshot_s_roles(kind: Kind) {
     let relay = relay(kind).await;
     let group = ConversationId::Group(GroupId(1));
@@ -620,4 +659,80 @@ async fn a_stream_ends_when_its_lifetime_is_over(kind: Kind) {
         "{event:?}"
     );
     assert!(stream.next().await.is_none());
+}
+
+/// `/metrics` counts and scans tables: only this machine, or a caller with
+/// the relay's metrics token, gets it.
+async fn metrics_are_for_this_machine_or_the_token_holder(kind: Kind) {
+    let relay = relay(kind).await;
+    let status = |router: axum::Router, peer: [u8; 4], token: Option<&'static str>| async move {
+        let client = RelayClient::new(
+            "http://relay.test",
+            RouterTransport::from_peer(router, SocketAddr::from((peer, 4000))),
+        );
+        let mut request = client.request(Method::GET, "/metrics");
+        if let Some(token) = token {
+            request.headers_mut().insert(
+                header::AUTHORIZATION,
+                format!("Bearer {token}").parse().unwrap(),
+            );
+        }
+        client.exchange(request).await.unwrap().status()
+    };
+    // Without a token: this machine only
+    let router = relay.router.clone();
+    assert_eq!(
+        status(router.clone(), [127, 0, 0, 1], None).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(router, [10, 0, 0, 7], None).await,
+        StatusCode::FORBIDDEN
+    );
+    // With one: whoever presents it, and nobody else
+    let state = AppState::new(
+        relay.store.clone(),
+        relay.view.clone(),
+        relay.identity.clone(),
+        limits(),
+    )
+    .with_metrics_token("s3cret");
+    let router = app(state);
+    for (peer, token, expected) in [
+        ([10, 0, 0, 7], Some("s3cret"), StatusCode::OK),
+        ([10, 0, 0, 7], Some("guess"), StatusCode::FORBIDDEN),
+        ([10, 0, 0, 7], None, StatusCode::FORBIDDEN),
+        ([127, 0, 0, 1], None, StatusCode::FORBIDDEN),
+    ] {
+        assert_eq!(
+            status(router.clone(), peer, token).await,
+            expected,
+            "{peer:?} {token:?}"
+        );
+    }
+}
+
+/// Nobody holds more than their share of live streams.
+async fn live_streams_are_capped_per_identity(kind: Kind) {
+    let limits = Limits {
+        max_streams_per_identity: 2,
+        ..limits()
+    };
+    let relay = RouterRelay::on_snapshot(kind, snapshot(), limits).await;
+    let open = |who: Identity, peer: Identity| {
+        let client = relay.client.clone();
+        async move {
+            client
+                .subscribe(&who, &alice_and_bob(), 0, Some(&peer.account_id()))
+                .await
+        }
+    };
+    let first = open(alice(), bob()).await.unwrap();
+    let _second = open(alice(), bob()).await.unwrap();
+    let third = open(alice(), bob()).await.unwrap_err();
+    assert_eq!(third.code(), Some("rate_limited"), "{third}");
+    // Bob has his own share; a closed stream frees Alice's place
+    let _bobs = open(bob(), alice()).await.unwrap();
+    drop(first);
+    open(alice(), bob()).await.unwrap();
 }

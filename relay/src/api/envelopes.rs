@@ -19,7 +19,7 @@ pub use inkpost_sdk::relay::api::{
 use super::auth::{Signed, Verified};
 use super::error::ApiError;
 use super::state::AppState;
-use crate::access::authorize_read;
+use crate::access::{AccessError, authorize_read};
 use crate::clock::now_ms;
 use crate::store::{Batch, ProofState, StoredEnvelope};
 use crate::submit::Submitted;
@@ -134,19 +134,23 @@ async fn readable(
     reader: &AccountId,
     id: &MessageId,
 ) -> Result<StoredEnvelope, ApiError> {
-    let stored = state
-        .store
-        .envelope(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no message {id}")))?;
+    let not_found = || ApiError::NotFound(format!("no message {id}"));
+    let stored = state.store.envelope(id).await?.ok_or_else(not_found)?;
     if *reader != stored.sender {
-        authorize_read(
+        // One answer for "no such message" and "not yours to read": the
+        // refusal would tell any keypair which conversation an id is in.
+        match authorize_read(
             state.view.as_ref(),
             reader,
             &stored.conversation,
             Some(&stored.sender),
         )
-        .await?;
+        .await
+        {
+            Ok(()) => {}
+            Err(error @ AccessError::Unavailable(_)) => return Err(error.into()),
+            Err(_) => return Err(not_found()),
+        }
     }
     Ok(stored)
 }

@@ -24,6 +24,7 @@ pub mod postage;
 pub mod service;
 pub mod state;
 pub mod stream;
+pub mod streams;
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -68,6 +69,20 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The client's address: from `into_make_service_with_connect_info` (or a
+/// test's `MockConnectInfo`); `None` in process, with no socket.
+pub fn peer_of(request: &Request) -> Option<SocketAddr> {
+    let extensions = request.extensions();
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| *peer)
+        .or_else(|| {
+            extensions
+                .get::<MockConnectInfo<SocketAddr>>()
+                .map(|MockConnectInfo(peer)| *peer)
+        })
+}
+
 /// Refuses a client IP address over its rate. The address comes from
 /// `into_make_service_with_connect_info` (or a test's `MockConnectInfo`);
 /// without one only identities are limited.
@@ -76,16 +91,7 @@ async fn per_ip_limit(
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let extensions = request.extensions();
-    let peer = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| *peer)
-        .or_else(|| {
-            extensions
-                .get::<MockConnectInfo<SocketAddr>>()
-                .map(|MockConnectInfo(peer)| *peer)
-        });
-    if let Some(peer) = peer {
+    if let Some(peer) = peer_of(&request) {
         state
             .rate_limits
             .per_ip

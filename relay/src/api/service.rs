@@ -6,6 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use subtle::ConstantTimeEq;
 
 pub use inkpost_sdk::relay::api::{Readiness, RelayInfo};
 
@@ -79,19 +80,42 @@ pub async fn openapi() -> ([(axum::http::HeaderName, &'static str); 1], &'static
 }
 
 /// `GET /metrics`: Prometheus text exposition.
+///
+/// Metrics count and scan tables: they are served to this machine only, or
+/// to whoever presents `Authorization: Bearer <--metrics-token>` when the
+/// relay has one.
 pub async fn metrics(
     State(state): State<AppState>,
-) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    request: axum::extract::Request,
+) -> Result<([(axum::http::HeaderName, &'static str); 1], String), ApiError> {
+    let peer = super::peer_of(&request);
+    let allowed = match state.metrics_token.as_deref() {
+        Some(token) => request
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .is_some_and(|given| given.as_bytes().ct_eq(token.as_bytes()).into()),
+        // In process (no socket), the caller is this process.
+        None => peer.is_none_or(|address| address.ip().is_loopback()),
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden(
+            "metrics are served to this machine, or with the relay's --metrics-token as \
+             `Authorization: Bearer …`"
+                .into(),
+        ));
+    }
     let gauges = Gauges {
         store: state.store.stats().await.ok(),
         following: state.view.is_following(),
         applied_through: state.view.applied_through(),
     };
-    (
+    Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
         state.metrics.render(&gauges),
-    )
+    ))
 }

@@ -7,6 +7,7 @@ use inkpost_sdk::auth::Audience;
 use inkpost_sdk::ids::{AccountId, ConversationId};
 use inkpost_sdk::keys::Identity;
 
+use super::streams::StreamSlots;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
 use crate::postage::Postage;
@@ -40,6 +41,12 @@ pub struct Limits {
     /// `event: expired` and the client signs a new request to go on.
     #[arg(long, env = "INKPOST_RELAY_STREAM_LIFETIME_SECS", default_value_t = DEFAULT_LIMITS.stream_lifetime_secs)]
     pub stream_lifetime_secs: u64,
+    /// Live streams one identity may hold open at once.
+    #[arg(long, env = "INKPOST_RELAY_MAX_STREAMS_PER_IDENTITY", default_value_t = DEFAULT_LIMITS.max_streams_per_identity)]
+    pub max_streams_per_identity: usize,
+    /// Live streams the relay holds open at once, in all.
+    #[arg(long, env = "INKPOST_RELAY_MAX_STREAMS", default_value_t = DEFAULT_LIMITS.max_streams)]
+    pub max_streams: usize,
 }
 
 /// The limits a relay has unless configured otherwise.
@@ -51,6 +58,8 @@ pub const DEFAULT_LIMITS: Limits = Limits {
     rate_per_ip: 200.0,
     rate_burst: 100.0,
     stream_lifetime_secs: 300,
+    max_streams_per_identity: 8,
+    max_streams: 1024,
 };
 
 impl Limits {
@@ -91,6 +100,10 @@ pub struct AppState {
     pub stored: broadcast::Sender<ConversationId>,
     /// The postage terms, on a relay that charges for storing messages.
     pub postage: Option<Postage>,
+    /// The bearer token `GET /metrics` needs from other machines.
+    pub metrics_token: Option<Arc<str>>,
+    /// The live streams open.
+    pub streams: Arc<StreamSlots>,
 }
 
 /// The API's rate limiters.
@@ -117,7 +130,15 @@ impl AppState {
             metrics: Arc::default(),
             stored: broadcast::channel(1024).0,
             postage: None,
+            metrics_token: None,
+            streams: Arc::default(),
         }
+    }
+
+    /// This state, serving metrics to other machines with `token`.
+    pub fn with_metrics_token(mut self, token: &str) -> Self {
+        self.metrics_token = Some(Arc::from(token));
+        self
     }
 
     /// Who signed requests to this relay must be for: its account, on its

@@ -29,6 +29,7 @@ use super::auth::Signed;
 use super::envelopes::{EnvelopeView, ListQuery, readable_conversation};
 use super::error::ApiError;
 use super::state::AppState;
+use super::streams::StreamSlot;
 use crate::access::{AccessError, authorize_read};
 use crate::store::StoredEnvelope;
 
@@ -36,6 +37,8 @@ use crate::store::StoredEnvelope;
 const POLL_EVERY: Duration = Duration::from_secs(1);
 /// Envelopes read from the database at a time.
 const PAGE: u32 = 100;
+/// When a caller over its stream limit may try again.
+const STREAM_RETRY_SECS: u64 = 5;
 
 struct Follow {
     state: AppState,
@@ -47,6 +50,8 @@ struct Follow {
     stored: broadcast::Receiver<ConversationId>,
     /// When the stream ends by itself.
     expires_at: Instant,
+    /// Its place among the open streams (freed when the stream is dropped).
+    _slot: StreamSlot,
     done: bool,
 }
 
@@ -58,7 +63,20 @@ pub async fn stream(
     signed: Signed,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let (conversation, query) = readable_conversation(&state, path, query, &signed).await?;
+    let limits = state.limits;
+    let slot = state
+        .streams
+        .take(
+            signed.account,
+            limits.max_streams_per_identity,
+            limits.max_streams,
+        )
+        .map_err(|full| {
+            tracing::debug!(?full, "stream refused");
+            ApiError::rate_limited(Duration::from_secs(STREAM_RETRY_SECS))
+        })?;
     let follow = Follow {
+        _slot: slot,
         stored: state.stored.subscribe(),
         expires_at: Instant::now() + Duration::from_secs(state.limits.stream_lifetime_secs),
         state,
