@@ -8,6 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use inkpost_sdk::chain::{Chain, ChainError, Sr25519Signer};
+use inkpost_sdk::contracts::escrow;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -46,6 +47,9 @@ pub enum ServerError {
         /// Why.
         source: std::io::Error,
     },
+    /// The escrow's dispute window leaves no time to claim postage.
+    #[error(transparent)]
+    PostageWindow(#[from] crate::postage::WindowTooShort),
     /// The TLS certificate or key cannot be used.
     #[error("TLS certificate {cert} / key {key}: {source}")]
     Tls {
@@ -147,9 +151,20 @@ pub async fn serve(
         }),
         _ => None,
     };
+    if let Some(postage) = &postage {
+        let origin = identity.account_id();
+        let window: u32 = chain
+            .query(&origin, postage.escrow, &escrow::dispute_window())
+            .await
+            .map_err(chain_error)?;
+        let best = chain.best_number().await.map_err(chain_error)?;
+        let finalized = chain.finalized_number().await.map_err(chain_error)?;
+        crate::postage::claim_fits(window, best.saturating_sub(finalized))?;
+    }
     let claimer = postage.map(|postage| {
         let claimer = Claimer::new(store.clone(), chain.clone(), signer.clone(), postage.escrow);
-        tokio::spawn(claimer.run(config.postage.claim_interval(), stop_rx.clone()))
+        let closes = view.closes_started();
+        tokio::spawn(claimer.run(config.postage.claim_interval(), closes, stop_rx.clone()))
     });
 
     let mut state = AppState::new(store, view, identity, config.limits);

@@ -124,3 +124,86 @@ async fn a_relay_charging_postage_takes_paid_messages_and_claims_them() {
     system.verified("//Bob", &sent[1], 60).await;
     system.stop().await;
 }
+
+/// A payer who starts closing a channel cannot take back what the relay's
+/// vouchers promise: the relay claims as soon as the close is final, not
+/// at its next claim round (an hour away here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_claims_at_once_when_a_payer_starts_closing() {
+    use inkpost_sdk::chain::Finality;
+    use inkpost_sdk::chain::deploy::code;
+    use inkpost_sdk::contracts::{Contract, escrow};
+    use inkpost_tests::world::{artifacts_dir, signer};
+
+    // An escrow of the test's own, with a dispute window of 30 blocks
+    let world = tokio::task::spawn_blocking(inkpost_tests::world::World::shared)
+        .await
+        .unwrap();
+    let chain = world.chain().await;
+    let input = escrow::new(&chain.genesis_hash(), chain.native_to_eth_ratio(), 30);
+    let deployed = chain
+        .instantiate(
+            &signer("//Alice"),
+            &code(&artifacts_dir(), Contract::Escrow).unwrap(),
+            &input,
+            0,
+            [0x3c; 32],
+            Finality::Finalized,
+        )
+        .await
+        .unwrap();
+    let escrow_address = deployed.address.to_string();
+    let price = PRICE.to_string();
+    let system = System::start(
+        "cli-close-claim",
+        &[
+            "--anchoring",
+            "false",
+            "--postage-price",
+            &price,
+            "--escrow-contract",
+            &escrow_address,
+            "--postage-claim-interval-secs",
+            "3600",
+        ],
+    )
+    .await;
+    let mut deployment = world.deployment;
+    deployment.escrow = deployed.address;
+    let file = system.dir.join("deployment.json");
+    deployment.save(&file).unwrap();
+    // Given a channel that paid for one message
+    let payee = identity(&system.relay_suri).address().to_string();
+    let run = |args: Vec<String>| {
+        let system = &system;
+        let file = file.clone();
+        async move {
+            let mut out = Vec::new();
+            let mut argv = vec!["--json".to_owned()];
+            argv.extend(args);
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            system
+                .cli_on(&file, "//Alice", &argv, &mut out)
+                .await
+                .unwrap_or_else(|error| panic!("{argv:?}: {error}"));
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap()
+        }
+    };
+    let words = |text: &str| text.split(' ').map(str::to_owned).collect::<Vec<_>>();
+    let opened = run(words(&format!("channel open {payee} --deposit 0.01"))).await;
+    let channel = opened["channel"].as_u64().unwrap();
+    let mut send = words(&format!("send --to bob --postage {channel}"));
+    send.push("paid before closing".into());
+    let sent = run(send).await;
+    assert_eq!(sent["postage"]["cumulative"], PRICE.to_string());
+    // When Alice starts closing it
+    run(words(&format!("channel close {channel}"))).await;
+    // Then the relay claims its postage well within the window
+    eventually(60, "the relay claims on the close", || {
+        let run = &run;
+        let show = words(&format!("channel show {channel}"));
+        async move { run(show).await["paid"] == PRICE.to_string() }
+    })
+    .await;
+    system.stop().await;
+}

@@ -9,10 +9,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use inkpost_sdk::chain::{Chain, ChainError, ContractEvent};
-use inkpost_sdk::contracts::{Channel, GroupState, IdentityRecord, Role, escrow, groups, identity};
+use inkpost_sdk::contracts::escrow::CloseStarted;
+use inkpost_sdk::contracts::{
+    Channel, Event, GroupState, IdentityRecord, Role, escrow, groups, identity,
+};
 use inkpost_sdk::ids::{AccountId, Address, ChannelId, GroupId};
 use parity_scale_codec::Decode;
-use tokio::sync::RwLock;
+use tokio::sync::{Notify, RwLock};
 
 use super::bounded::Bounded;
 use super::{Directory, GroupAccess, ViewError};
@@ -69,6 +72,8 @@ pub struct ChainView {
     following: Arc<AtomicBool>,
     /// The last finalized block whose events are applied.
     applied_through: Arc<AtomicU64>,
+    /// Woken when a finalized escrow event starts closing a channel.
+    closes: Arc<Notify>,
 }
 
 impl ChainView {
@@ -81,7 +86,14 @@ impl ChainView {
             cache: Arc::default(),
             following: Arc::default(),
             applied_through: Arc::default(),
+            closes: Arc::default(),
         }
+    }
+
+    /// Notified whenever a finalized block holds an escrow `CloseStarted`
+    /// (the postage claimer claims at once, within the dispute window).
+    pub fn closes_started(&self) -> Arc<Notify> {
+        self.closes.clone()
     }
 
     /// The identity registered for `who`, from the cache or the chain.
@@ -289,6 +301,9 @@ impl ChainView {
             cache.roles.retain(|(cached, _), _| *cached != group);
         } else if Some(event.contract) == self.contracts.escrow {
             cache.channels.clear();
+            if CloseStarted::decode_event(&event.topics, &event.data).is_some() {
+                self.closes.notify_one();
+            }
         }
     }
 }

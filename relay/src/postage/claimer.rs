@@ -5,7 +5,11 @@
 //! because another instance (with the same account) claimed first, or one
 //! whose result was lost to a node outage, is settled on the next pass.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::Notify;
 
 use inkpost_sdk::chain::{Chain, ChainError, Finality, Sr25519Signer};
 use inkpost_sdk::contracts::{Channel, escrow};
@@ -13,6 +17,9 @@ use inkpost_sdk::ids::Address;
 
 use crate::clock::now_ms;
 use crate::store::{PostageRecord, Store, StoreError};
+
+/// Claims in flight at once (each waits for its block's finality).
+pub const CONCURRENT_CLAIMS: usize = 8;
 
 /// Returned when a claim pass cannot proceed.
 #[derive(Debug, thiserror::Error)]
@@ -55,13 +62,21 @@ impl Claimer {
         }
     }
 
-    /// Claims every `interval` until `shutdown` changes, then once more.
-    pub async fn run(self, interval: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    /// Claims every `interval`, and at once when `closes` is notified (a
+    /// payer started closing a channel: the dispute window is running),
+    /// until `shutdown` changes, then once more.
+    pub async fn run(
+        self,
+        interval: Duration,
+        closes: Arc<Notify>,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = ticker.tick() => {}
+                _ = closes.notified() => tracing::info!("a channel started closing: claiming now"),
                 _ = shutdown.changed() => break,
             }
             if let Err(error) = self.tick().await {
@@ -73,12 +88,19 @@ impl Claimer {
         }
     }
 
-    /// One pass over the channels with unclaimed vouchers.
+    /// One pass over the channels with unclaimed vouchers, claiming up to
+    /// [`CONCURRENT_CLAIMS`] at a time (each waits for finality).
     pub async fn tick(&self) -> Result<ClaimPass, ClaimError> {
-        let mut pass = ClaimPass::default();
         let payee = self.signer.identity().address();
-        for record in self.store.unclaimed_postage(&payee).await? {
-            let received = self.claim(&record).await?;
+        let records = self.store.unclaimed_postage(&payee).await?;
+        let claimed: Vec<Result<u128, ClaimError>> = futures::stream::iter(records)
+            .map(|record| async move { self.claim(&record).await })
+            .buffer_unordered(CONCURRENT_CLAIMS)
+            .collect()
+            .await;
+        let mut pass = ClaimPass::default();
+        for received in claimed {
+            let received = received?;
             if received > 0 {
                 pass.claims += 1;
                 pass.received += received;

@@ -44,6 +44,43 @@ impl PostageSettings {
     }
 }
 
+/// Blocks a claim needs besides the finality lag: its own block and one
+/// more of margin.
+pub const CLAIM_MARGIN_BLOCKS: u64 = 2;
+
+/// The escrow's dispute window is too short for this relay to claim in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "refusing to charge postage: the escrow's dispute window is {window} blocks, but once a payer \
+     starts closing a channel this relay needs up to {needed} blocks to claim (finality lag \
+     {lag} + {margin}); use an escrow deployed with a longer dispute window",
+    margin = CLAIM_MARGIN_BLOCKS
+)]
+pub struct WindowTooShort {
+    /// The escrow's dispute window, in blocks.
+    pub window: u32,
+    /// The finality lag measured, in blocks.
+    pub lag: u64,
+    /// What the relay needs.
+    pub needed: u64,
+}
+
+/// Whether a claim fits the dispute window: the relay learns of a close
+/// when its block is finalized (`lag` blocks after it) and its claim must
+/// land before the window ends.
+pub fn claim_fits(window: u32, lag: u64) -> Result<(), WindowTooShort> {
+    let needed = lag.saturating_add(CLAIM_MARGIN_BLOCKS);
+    if u64::from(window) >= needed {
+        Ok(())
+    } else {
+        Err(WindowTooShort {
+            window,
+            lag,
+            needed,
+        })
+    }
+}
+
 /// A relay's postage terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Postage {
@@ -198,5 +235,25 @@ impl Postage {
     pub fn next_cumulative(&self, messages: u64) -> u128 {
         self.price
             .saturating_mul(u128::from(messages).saturating_add(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{WindowTooShort, claim_fits};
+
+    #[test]
+    fn a_claim_must_fit_the_dispute_window() {
+        assert_eq!(claim_fits(2, 0), Ok(()));
+        assert_eq!(claim_fits(10, 8), Ok(()));
+        assert_eq!(
+            claim_fits(10, 9),
+            Err(WindowTooShort {
+                window: 10,
+                lag: 9,
+                needed: 11
+            })
+        );
+        assert!(claim_fits(0, 0).is_err());
     }
 }
