@@ -17,7 +17,7 @@ use inkpost_sdk::relay::{HyperTransport, RelayClient};
 
 use crate::error::{CliError, chain_error};
 use crate::keystore::Keystore;
-use crate::pins::{Pinned, RelayPins};
+use crate::pins::{Pin, Pinned, RelayPins};
 
 /// Whether `--as` names a secret URI (or where to read one) rather than a
 /// keystore key.
@@ -113,7 +113,7 @@ pub struct Context {
     /// The home directory (keystore, postage ledgers).
     home: PathBuf,
     chain: OnceCell<Chain>,
-    relay: OnceCell<RelayClient>,
+    relay: OnceCell<(RelayClient, Pin)>,
     me: OnceLock<Identity>,
     deployment: OnceLock<Deployment>,
 }
@@ -279,6 +279,16 @@ impl Context {
     /// node's chain and be the account pinned for its URL (pinned on first
     /// use, see [`crate::pins`]); requests are signed for that relay alone.
     pub async fn relay(&self) -> Result<&RelayClient, CliError> {
+        Ok(&self.checked_relay().await?.0)
+    }
+
+    /// The relay as pinned: its account and the account whose anchored
+    /// batches hold its messages.
+    pub async fn relay_pin(&self) -> Result<Pin, CliError> {
+        Ok(self.checked_relay().await?.1)
+    }
+
+    async fn checked_relay(&self) -> Result<&(RelayClient, Pin), CliError> {
         self.relay
             .get_or_try_init(|| async {
                 let url = &self.opts.relay;
@@ -296,10 +306,14 @@ impl Context {
                         format_args!("0x{}", hex::encode(genesis))
                     )));
                 }
-                if RelayPins::new(&self.home).check(url, &audience.relay)? == Pinned::New {
+                let pin = Pin {
+                    account: audience.relay,
+                    anchorer: info.anchorer,
+                };
+                if RelayPins::new(&self.home).check(url, &pin)? == Pinned::New {
                     self.progress(&format!("pinned the relay at {url} as {}", audience.relay));
                 }
-                Ok(client.with_audience(audience))
+                Ok((client.with_audience(audience), pin))
             })
             .await
     }

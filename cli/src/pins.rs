@@ -1,12 +1,14 @@
 //! Relays pinned on first use: `<home>/relays.json` maps each relay URL to
-//! the account the relay named the first time (`GET /v1/info`). Later, a
-//! relay at that URL naming another account is refused — someone else
-//! answers there, or its operator changed keys (then remove its line).
+//! the account the relay named the first time (`GET /v1/info`) and the
+//! account whose anchored batches hold its messages. Later, a relay at that
+//! URL naming other accounts is refused — someone else answers there, or
+//! its operator changed keys (then remove its entry).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use inkpost_sdk::ids::AccountId;
+use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
 
@@ -14,6 +16,15 @@ use crate::error::CliError;
 #[derive(Debug)]
 pub struct RelayPins {
     path: PathBuf,
+}
+
+/// Who a relay is: the accounts pinned for its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pin {
+    /// The relay's account (request audience, receipts).
+    pub account: AccountId,
+    /// The account whose batches hold its messages.
+    pub anchorer: AccountId,
 }
 
 /// What the pins say of a relay.
@@ -33,26 +44,31 @@ impl RelayPins {
         }
     }
 
-    /// Checks that the relay at `url` is `account` as pinned, pinning it on
+    /// Checks that the relay at `url` is `pin` as pinned, pinning it on
     /// first use.
-    pub fn check(&self, url: &str, account: &AccountId) -> Result<Pinned, CliError> {
+    pub fn check(&self, url: &str, pin: &Pin) -> Result<Pinned, CliError> {
         let mut pins = self.load()?;
         match pins.get(url) {
-            Some(pinned) if pinned == account => Ok(Pinned::Same),
+            Some(pinned) if pinned == pin => Ok(Pinned::Same),
             Some(pinned) => Err(CliError::Untrusted(format!(
-                "the relay at {url} now says it is {account}, but it was {pinned} when first \
-                 used; if its operator really changed its key, remove its line from {}",
+                "the relay at {url} now says it is {} (batches by {}), but it was {} (batches \
+                 by {}) when first used; if its operator really changed keys, remove its entry \
+                 from {}",
+                pin.account,
+                pin.anchorer,
+                pinned.account,
+                pinned.anchorer,
                 self.path.display()
             ))),
             None => {
-                pins.insert(url.to_owned(), *account);
+                pins.insert(url.to_owned(), *pin);
                 self.save(&pins)?;
                 Ok(Pinned::New)
             }
         }
     }
 
-    fn load(&self) -> Result<BTreeMap<String, AccountId>, CliError> {
+    fn load(&self) -> Result<BTreeMap<String, Pin>, CliError> {
         match std::fs::read_to_string(&self.path) {
             Ok(text) => serde_json::from_str(&text).map_err(|error| self.failed(error)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
@@ -60,7 +76,7 @@ impl RelayPins {
         }
     }
 
-    fn save(&self, pins: &BTreeMap<String, AccountId>) -> Result<(), CliError> {
+    fn save(&self, pins: &BTreeMap<String, Pin>) -> Result<(), CliError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|error| self.failed(error))?;
         let text = serde_json::to_string_pretty(pins).map_err(|error| self.failed(error))?;
@@ -83,11 +99,21 @@ mod tests {
     fn a_relay_is_pinned_on_first_use_and_held_to_it() {
         let home = std::env::temp_dir().join(format!("inkpost-pins-{}", std::process::id()));
         let pins = RelayPins::new(&home);
-        let (first, other) = (AccountId([1; 32]), AccountId([2; 32]));
-        assert_eq!(pins.check("http://a", &first).unwrap(), Pinned::New);
-        assert_eq!(pins.check("http://a", &first).unwrap(), Pinned::Same);
-        assert_eq!(pins.check("http://a", &other).unwrap_err().exit_code(), 7);
-        assert_eq!(pins.check("http://b", &other).unwrap(), Pinned::New);
+        let pin = |account: u8, anchorer: u8| Pin {
+            account: AccountId([account; 32]),
+            anchorer: AccountId([anchorer; 32]),
+        };
+        assert_eq!(pins.check("http://a", &pin(1, 1)).unwrap(), Pinned::New);
+        assert_eq!(pins.check("http://a", &pin(1, 1)).unwrap(), Pinned::Same);
+        assert_eq!(
+            pins.check("http://a", &pin(2, 1)).unwrap_err().exit_code(),
+            7
+        );
+        assert_eq!(
+            pins.check("http://a", &pin(1, 2)).unwrap_err().exit_code(),
+            7
+        );
+        assert_eq!(pins.check("http://b", &pin(2, 3)).unwrap(), Pinned::New);
         let _ = std::fs::remove_dir_all(&home);
     }
 }

@@ -17,7 +17,7 @@ pub struct Verified {
     pub id: MessageId,
     /// The Merkle root that includes it.
     pub root: String,
-    /// Who anchored the root: the relay (its pinned account's address).
+    /// Who anchored the root: the relay's pinned anchorer.
     pub submitter: Address,
     /// The relay's batch sequence number.
     pub batch_seq: Option<u64>,
@@ -30,9 +30,10 @@ pub struct Verified {
 }
 
 /// Checks message `id`'s inclusion proof from the relay against the batch
-/// the relay itself anchored: `batch(relay, seq)` in the anchors contract,
-/// for the relay as pinned, must hold the proof's root and leaf count — a
-/// root that someone else anchored (first, or instead) does not count.
+/// the relay's anchorer (as pinned: the relay itself, or the relay sharing
+/// its database that anchors) anchored: `batch(anchorer, seq)` in the
+/// anchors contract must hold the proof's root and leaf count — a root
+/// that someone else anchored (first, or instead) does not count.
 /// `Ok(None)`: not anchored yet.
 pub async fn verify(
     ctx: &Context,
@@ -61,7 +62,7 @@ pub async fn verify(
             "the relay's proof does not lead from {id} to root {root}: {error}"
         ))
     })?;
-    let submitter = relay.audience().await?.relay.to_address();
+    let submitter = ctx.relay_pin().await?.anchorer.to_address();
     let anchored: Option<AnchoredBatch> = ctx
         .query(
             Contract::Anchors,

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use inkpost_sdk::chain::{Chain, ChainError, Finality, Sr25519Signer};
 use inkpost_sdk::contracts::{AnchoredBatch, anchors};
-use inkpost_sdk::ids::{Address, BatchSeq, MessageId};
+use inkpost_sdk::ids::{AccountId, Address, BatchSeq, MessageId};
 use inkpost_sdk::merkle::{MerkleError, MerkleTree};
 
 use crate::clock::now_ms;
@@ -69,6 +69,12 @@ pub struct AnchorSettings {
     /// a deployment sharing a PostgreSQL database).
     #[arg(long, env = "INKPOST_RELAY_ANCHORING", default_value_t = true, action = clap::ArgAction::Set)]
     pub anchoring: bool,
+    /// The account (0x id) that anchors this relay's batches, when another
+    /// relay sharing its PostgreSQL database does (default: this relay's
+    /// own). `GET /v1/info` names it; clients pin it and check proofs
+    /// against its batches only.
+    #[arg(long, env = "INKPOST_RELAY_ANCHORED_BY")]
+    pub anchored_by: Option<AccountId>,
     /// How often to form and anchor a batch, in milliseconds.
     #[arg(long, env = "INKPOST_RELAY_BATCH_INTERVAL_MS", default_value_t = 1000)]
     pub batch_interval_ms: u64,

@@ -171,6 +171,9 @@ pub async fn serve(
     if let Some(token) = &config.http.metrics_token {
         state = state.with_metrics_token(token);
     }
+    if let Some(anchorer) = config.anchoring.anchored_by {
+        state = state.with_anchorer(anchorer);
+    }
     if let Some(postage) = postage {
         tracing::info!(price = %postage.price, escrow = %postage.escrow, "charging postage");
         state = state.with_postage(postage);

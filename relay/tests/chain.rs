@@ -355,6 +355,7 @@ async fn anchored_proofs_verify_against_the_root_on_chain(kind: Kind) {
             anchoring: true,
             batch_interval_ms: 1_000,
             batch_max_leaves: 1_000,
+            anchored_by: None,
         },
     );
     within(120, "anchor a batch", anchorer.tick())

@@ -36,7 +36,7 @@ pub const DEPOSIT: u128 = TOKEN;
 /// The group member cap of the test deployments.
 pub const MAX_MEMBERS: u32 = 64;
 /// The escrow dispute window of the test deployments, in blocks.
-pub const DISPUTE_WINDOW: u32 = 2;
+pub const DISPUTE_WINDOW: u32 = 8;
 /// What a fresh relay account is funded with.
 pub const RELAY_FUNDS: u128 = 1_000 * TOKEN;
 

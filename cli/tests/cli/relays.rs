@@ -36,11 +36,12 @@ async fn two_relays_sharing_postgres_serve_one_conversation() {
         &["--anchoring", "true"],
     ))
     .await;
+    let anchorer = identity(&system.relay_suri).account_id().to_string();
     let serving = TestRelay::start(relay_args(
         system.world,
         &account_suri("cli-shared-b"),
         &database.url,
-        &["--anchoring", "false"],
+        &["--anchoring", "false", "--anchored-by", &anchorer],
     ))
     .await;
 

@@ -42,6 +42,7 @@ pub async fn info(State(state): State<AppState>) -> Json<RelayInfo> {
     Json(RelayInfo {
         account: audience.relay,
         address: state.relay.address(),
+        anchorer: state.anchorer,
         genesis: format!("0x{}", hex::encode(audience.genesis)),
         envelope_version: inkpost_sdk::envelope::ENVELOPE_VERSION,
         max_envelope_bytes: state.limits.max_envelope_bytes,

@@ -104,6 +104,9 @@ pub struct AppState {
     pub metrics_token: Option<Arc<str>>,
     /// The live streams open.
     pub streams: Arc<StreamSlots>,
+    /// The account whose batches hold this relay's messages (its own, or
+    /// that of the relay sharing its database that anchors).
+    pub anchorer: AccountId,
 }
 
 /// The API's rate limiters.
@@ -118,6 +121,7 @@ pub struct RateLimits {
 impl AppState {
     /// The state of a relay with these parts and limits.
     pub fn new(store: Store, view: impl Directory, relay: Identity, limits: Limits) -> Self {
+        let anchorer = relay.account_id();
         Self {
             store,
             view: Arc::new(view),
@@ -132,7 +136,14 @@ impl AppState {
             postage: None,
             metrics_token: None,
             streams: Arc::default(),
+            anchorer,
         }
+    }
+
+    /// This state, its batches anchored by `anchorer`.
+    pub fn with_anchorer(mut self, anchorer: AccountId) -> Self {
+        self.anchorer = anchorer;
+        self
     }
 
     /// This state, serving metrics to other machines with `token`.

@@ -159,8 +159,12 @@ pub struct ErrorBody {
 pub struct RelayInfo {
     /// The relay's account: it signs receipts and anchors batches with it.
     pub account: AccountId,
-    /// Its H160 address on chain (the anchors' submitter, the postage payee).
+    /// Its H160 address on chain (the postage payee).
     pub address: Address,
+    /// The account whose batches in the anchors contract hold this relay's
+    /// messages: the relay's own, or that of the relay sharing its database
+    /// that anchors.
+    pub anchorer: AccountId,
     /// The chain's genesis hash, 0x hex.
     pub genesis: String,
     /// The envelope version it stores.
