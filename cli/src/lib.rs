@@ -22,6 +22,7 @@ pub mod keystore;
 pub mod pins;
 pub mod postage;
 pub mod sent;
+pub mod state_file;
 pub mod terminal;
 pub mod verify;
 

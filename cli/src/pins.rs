@@ -11,6 +11,7 @@ use inkpost_sdk::ids::AccountId;
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
+use crate::state_file;
 
 /// The pins of one home directory.
 #[derive(Debug)]
@@ -69,21 +70,12 @@ impl RelayPins {
     }
 
     fn load(&self) -> Result<BTreeMap<String, Pin>, CliError> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|error| self.failed(error)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-            Err(error) => Err(self.failed(error)),
-        }
+        let pins = state_file::read(&self.path).map_err(|error| self.failed(error))?;
+        Ok(pins.unwrap_or_default())
     }
 
     fn save(&self, pins: &BTreeMap<String, Pin>) -> Result<(), CliError> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|error| self.failed(error))?;
-        let text = serde_json::to_string_pretty(pins).map_err(|error| self.failed(error))?;
-        let temporary = self.path.with_extension("json.new");
-        std::fs::write(&temporary, text)
-            .and_then(|()| std::fs::rename(&temporary, &self.path))
-            .map_err(|error| self.failed(error))
+        state_file::write(&self.path, pins).map_err(|error| self.failed(error))
     }
 
     fn failed(&self, error: impl std::fmt::Display) -> CliError {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::error::CliError;
+use crate::state_file;
 
 /// The postage a message paid.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -123,32 +124,15 @@ impl Ledger {
 
     /// The most this machine has signed on the channel, if anything.
     pub fn signed(&self) -> Result<Option<u128>, CliError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(self.failed(error)),
-        };
-        let entry: Entry = serde_json::from_str(&text).map_err(|error| self.failed(error))?;
-        Ok(Some(entry.signed))
+        let entry: Option<Entry> = state_file::read(&self.path).map_err(|e| self.failed(e))?;
+        Ok(entry.map(|entry| entry.signed))
     }
 
     /// Records that `cumulative` was signed (keeps the larger figure),
     /// durably, before the voucher is sent.
     pub fn record(&self, cumulative: u128) -> Result<(), CliError> {
         let signed = self.signed()?.map_or(cumulative, |old| old.max(cumulative));
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|error| self.failed(error))?;
-        let text = serde_json::to_string(&Entry { signed }).map_err(|e| self.failed(e))?;
-        // Written aside and renamed, so a crash leaves the old or the new
-        // figure, never half of one.
-        let temporary = self.path.with_extension("json.new");
-        let write = || -> std::io::Result<()> {
-            let file = std::fs::File::create(&temporary)?;
-            std::io::Write::write_all(&mut &file, text.as_bytes())?;
-            file.sync_all()?;
-            std::fs::rename(&temporary, &self.path)
-        };
-        write().map_err(|error| self.failed(error))
+        state_file::write(&self.path, &Entry { signed }).map_err(|error| self.failed(error))
     }
 
     fn failed(&self, error: impl std::fmt::Display) -> CliError {

@@ -11,6 +11,7 @@ use inkpost_sdk::ids::{AccountId, ConversationId, MessageId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
+use crate::state_file;
 
 /// One sender's record for one conversation.
 #[derive(Debug)]
@@ -35,30 +36,19 @@ impl SentLog {
 
     /// Where the next message goes in the chain, if this machine sent here.
     pub fn next(&self) -> Result<Option<SenderChain>, CliError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(self.failed(error)),
-        };
-        let last: Last = serde_json::from_str(&text).map_err(|error| self.failed(error))?;
-        Ok(Some(
+        let last: Option<Last> = state_file::read(&self.path).map_err(|e| self.failed(e))?;
+        Ok(last.map(|last| {
             SenderChain {
                 seq: last.seq,
                 previous: MessageId([0; 32]),
             }
-            .next(last.id),
-        ))
+            .next(last.id)
+        }))
     }
 
     /// Records that the message `id` at `chain` was stored by the relay.
     pub fn record(&self, chain: SenderChain, id: MessageId) -> Result<(), CliError> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|error| self.failed(error))?;
-        let text = serde_json::to_string(&Last { seq: chain.seq, id })
-            .map_err(|error| self.failed(error))?;
-        let temporary = self.path.with_extension("json.new");
-        std::fs::write(&temporary, text)
-            .and_then(|()| std::fs::rename(&temporary, &self.path))
+        state_file::write(&self.path, &Last { seq: chain.seq, id })
             .map_err(|error| self.failed(error))
     }
 
