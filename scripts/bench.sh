@@ -19,7 +19,7 @@ esac
 case "$what" in
   relay | all)
     step "Relay load benchmark: signed 1 KiB submits over loopback, SQLite and PostgreSQL, anchoring"
-    node="$(find_ink_node)" || die "no ink-node found" "run scripts/install-deps.sh, or export INK_NODE=/path/to/ink-node"
+    node="$(find_node)" || die "no dev node found" "run scripts/install-deps.sh, or export INKPOST_NODE_BIN=/path/to/inkpost-node"
     [ -f "$INKPOST_ROOT/contracts/artifacts/inkpost_anchors.polkavm" ] || "$INKPOST_ROOT/scripts/build-contracts.sh"
     CONTRACTS_NODE="$node" cargo bench -p inkpost-relay --bench load --locked -- "${@:2}" ;;
   sdk) ;;

@@ -30,7 +30,9 @@ tool="$(find_cargo_contract)" || {
 # cargo-contract builds in a temporary copy of each crate, outside the reach
 # of contracts/rust-toolchain.toml: name the toolchain explicitly.
 export RUSTUP_TOOLCHAIN="$CONTRACTS_TOOLCHAIN"
-target="$CARGO_TARGET_DIR/contracts"
+# A build directory per cargo-contract version: each writes its RISC-V target
+# file there once and reuses it, and another version's file is refused.
+target="$CARGO_TARGET_DIR/contracts-$CARGO_CONTRACT_VERSION"
 
 # fresh NAME CONTRACT: its artifacts exist and no input changed after them.
 fresh() {

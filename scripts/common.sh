@@ -6,14 +6,14 @@ export INKPOST_ROOT
 
 # One build cache outside the clone, shared by every clone and by CI.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/inkpost-target}"
-# Tools the scripts install or build (ink-node, cargo-contract) live here.
+# Tools the scripts install (cargo-contract) live here.
 INKPOST_TOOLS="${INKPOST_TOOLS:-$HOME/.cache/inkpost-tools}"
 export INKPOST_TOOLS
 
 # The toolchain the contracts need (see contracts/rust-toolchain.toml).
-CONTRACTS_TOOLCHAIN="1.90.0"
-INK_NODE_VERSION="0.43.2"
-CARGO_CONTRACT_VERSION="6.0.0-alpha"
+CONTRACTS_TOOLCHAIN="1.92.0"
+# The last cargo-contract (ink! is no longer developed); it builds ink! 6.0.0-beta.1.
+CARGO_CONTRACT_VERSION="6.0.0-beta.2"
 
 if [ -t 1 ]; then
   _bold=$'\e[1m' _red=$'\e[31m' _green=$'\e[32m' _dim=$'\e[2m' _reset=$'\e[0m'
@@ -41,13 +41,14 @@ timed() {
   return $status
 }
 
-# The ink-node binary: $INK_NODE, $CONTRACTS_NODE, `ink-node` on PATH, or the
+# The dev node (inkpost-node, built from node/): $INKPOST_NODE_BIN,
+# $CONTRACTS_NODE (the variable ink_e2e reads), `inkpost-node` on PATH, or the
 # one scripts/install-deps.sh built. Prints its path or nothing.
-find_ink_node() {
+find_node() {
   local candidate
-  for candidate in "${INK_NODE:-}" "${CONTRACTS_NODE:-}" "$(command -v ink-node 2>/dev/null)" \
-    "$INKPOST_TOOLS/bin/ink-node" "$HOME/.cargo/bin/ink-node"; do
-    if [ -n "$candidate" ] && [ -x "$candidate" ]; then
+  for candidate in "${INKPOST_NODE_BIN:-}" "${CONTRACTS_NODE:-}" "$(command -v inkpost-node 2>/dev/null)" \
+    "$CARGO_TARGET_DIR/release/inkpost-node"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" --version 2>/dev/null | grep -q '^inkpost-node'; then
       printf '%s\n' "$candidate"
       return 0
     fi
@@ -55,12 +56,15 @@ find_ink_node() {
   return 1
 }
 
-# Same for cargo-contract.
+# cargo-contract at $CARGO_CONTRACT_VERSION: $CARGO_CONTRACT, PATH, or the one
+# scripts/install-deps.sh built. Another version is passed over (each
+# cargo-contract builds one ink! version). Prints its path or nothing.
 find_cargo_contract() {
   local candidate
   for candidate in "${CARGO_CONTRACT:-}" "$(command -v cargo-contract 2>/dev/null)" \
     "$INKPOST_TOOLS/bin/cargo-contract" "$HOME/.cargo/bin/cargo-contract"; do
-    if [ -n "$candidate" ] && [ -x "$candidate" ]; then
+    if [ -n "$candidate" ] && [ -x "$candidate" ] \
+      && "$candidate" contract --version 2>/dev/null | grep -qF "contract $CARGO_CONTRACT_VERSION-"; then
       printf '%s\n' "$candidate"
       return 0
     fi

@@ -27,7 +27,7 @@ step "Deploying and measuring every message"
 report="$state/report.md"
 "$CARGO_TARGET_DIR/release/contract_costs" "ws://127.0.0.1:$port" "$artifacts" >"$report"
 
-node_version="$("$(find_ink_node)" --version | head -1)"
+node_version="$("$(find_node)" --version | head -1)"
 output="$INKPOST_ROOT/docs/contract-costs.md"
 {
   echo "# Contract costs"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts, stops or reports a local ink-node development chain.
+# Starts, stops or reports a local development chain (inkpost-node, node/).
 #
 #   scripts/dev-node.sh start [--rpc-port PORT] [--base-path DIR]
 #   scripts/dev-node.sh stop
@@ -7,15 +7,15 @@
 #
 # The dev chain seals a block per transaction and finalizes it a second later;
 # //Alice … //Ferdie are funded. Without --base-path its state is thrown away
-# when it stops. Logs go to $INKPOST_STATE/ink-node.log (default .run/ in the
-# clone). The node binary comes from $INK_NODE, PATH or scripts/install-deps.sh.
+# when it stops. Logs go to $INKPOST_STATE/inkpost-node.log (default .run/ in the
+# clone). The node binary comes from $INKPOST_NODE_BIN, PATH or scripts/install-deps.sh.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 state="${INKPOST_STATE:-$INKPOST_ROOT/.run}"
-pid_file="$state/ink-node.pid"
-url_file="$state/ink-node.url"
-log_file="$state/ink-node.log"
+pid_file="$state/inkpost-node.pid"
+url_file="$state/inkpost-node.url"
+log_file="$state/inkpost-node.log"
 
 running_pid() {
   [ -f "$pid_file" ] || return 1
@@ -39,19 +39,19 @@ start() {
     esac
   done
   if pid="$(running_pid)"; then
-    ok "ink-node already running (pid $pid) at $(cat "$url_file")"
+    ok "inkpost-node already running (pid $pid) at $(cat "$url_file")"
     return 0
   fi
   local node
-  node="$(find_ink_node)" || die "ink-node not found" \
-    "run scripts/install-deps.sh (builds it), or export INK_NODE=/path/to/ink-node"
+  node="$(find_node)" || die "inkpost-node not found" \
+    "run scripts/install-deps.sh (builds it), or export INKPOST_NODE_BIN=/path/to/inkpost-node"
   if rpc "$port" system_health >/dev/null 2>&1; then
     die "something already answers RPC on port $port" "stop it, or pick another port: --rpc-port PORT"
   fi
   mkdir -p "$state"
   local storage=(--tmp)
   [ -n "$base_path" ] && storage=(--base-path "$base_path")
-  step "Starting ink-node on port $port (log: $log_file)"
+  step "Starting inkpost-node on port $port (log: $log_file)"
   nohup "$node" "${storage[@]}" --rpc-port "$port" --rpc-cors all --no-prometheus \
     --no-telemetry -lruntime::revive=debug >"$log_file" 2>&1 &
   local pid=$!
@@ -59,21 +59,21 @@ start() {
   for _ in $(seq 1 120); do
     if rpc "$port" system_health >/dev/null 2>&1; then
       echo "ws://127.0.0.1:$port" >"$url_file"
-      ok "ink-node (pid $pid) answers at ws://127.0.0.1:$port"
+      ok "inkpost-node (pid $pid) answers at ws://127.0.0.1:$port"
       return 0
     fi
-    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log_file" >&2; rm -f "$pid_file"; die "ink-node exited" "see $log_file"; }
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log_file" >&2; rm -f "$pid_file"; die "inkpost-node exited" "see $log_file"; }
     sleep 0.5
   done
   kill "$pid" 2>/dev/null || true
   rm -f "$pid_file"
-  die "ink-node did not answer RPC within 60 s" "see $log_file"
+  die "inkpost-node did not answer RPC within 60 s" "see $log_file"
 }
 
 stop() {
   local pid
   if ! pid="$(running_pid)"; then
-    info "ink-node is not running"
+    info "inkpost-node is not running"
     rm -f "$pid_file" "$url_file"
     return 0
   fi
@@ -84,7 +84,7 @@ stop() {
   done
   kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
   rm -f "$pid_file" "$url_file"
-  ok "ink-node stopped"
+  ok "inkpost-node stopped"
 }
 
 status() {
@@ -95,9 +95,9 @@ status() {
     port="${url##*:}"
     local best
     best="$(rpc "$port" chain_getHeader | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["result"]["number"],16))' 2>/dev/null || echo "?")"
-    ok "ink-node running (pid $pid) at $url, best block #$best"
+    ok "inkpost-node running (pid $pid) at $url, best block #$best"
   else
-    info "ink-node is not running"
+    info "inkpost-node is not running"
     return 3
   fi
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Inkpost needs on a Debian machine, skipping what is present:
 #   - Debian packages (curl, xz-utils, a C compiler for aws-lc, python3);
-#   - Rust 1.90.0 with rust-src (the contracts' toolchain) and clippy/rustfmt
+#   - Rust 1.92.0 with rust-src (the contracts' toolchain) and clippy/rustfmt
 #     on the default toolchain;
-#   - ink-node 0.43.2 (the dev chain): $INK_NODE or `ink-node` on PATH if
-#     present, else built with `cargo install` (about 95 minutes on 2 cores);
-#   - cargo-contract 6.0.0-alpha with --cargo-contract (about 25 minutes).
+#   - inkpost-node (our dev chain, node/): $INKPOST_NODE_BIN or `inkpost-node` on
+#     PATH if present, else built from node/ (about 1.5-2 hours cold on 2
+#     cores; minutes once built: cargo keeps it in $CARGO_TARGET_DIR);
+#   - cargo-contract 6.0.0-beta.2 with --cargo-contract (about 45 minutes).
 #
 # Usage: scripts/install-deps.sh [--no-node] [--cargo-contract]
 set -euo pipefail
@@ -62,18 +63,32 @@ fi
 ok "default $(rustc --version | cut -d' ' -f2), contracts $CONTRACTS_TOOLCHAIN + rust-src"
 
 if [ "$want_node" -eq 1 ]; then
-  step "ink-node $INK_NODE_VERSION"
-  if node="$(find_ink_node)"; then
+  step "inkpost-node (the dev chain, node/)"
+  if node="$(find_node)"; then
     ok "using $node ($("$node" --version 2>/dev/null | head -1))"
   else
-    warn "no ink-node found (looked at \$INK_NODE, \$CONTRACTS_NODE, PATH and $INKPOST_TOOLS/bin)."
-    warn "Building it from crates.io now: about 95 minutes on 2 cores."
-    warn "If you have a binary already, stop this (Ctrl-C) and run: export INK_NODE=/path/to/ink-node"
     apt_install protobuf-compiler clang libclang-dev
-    rustup target add wasm32-unknown-unknown
-    rustup component add rust-src
-    timed cargo install ink-node --version "$INK_NODE_VERSION" --locked --root "$INKPOST_TOOLS"
-    ok "built $INKPOST_TOOLS/bin/ink-node"
+    rustup target add wasm32v1-none wasm32-unknown-unknown >/dev/null
+    rustup component add rust-src >/dev/null
+    if [ ! -d "$CARGO_TARGET_DIR/release/.fingerprint" ] \
+      || ! ls "$CARGO_TARGET_DIR/release/.fingerprint" | grep -q '^revive-dev-runtime'; then
+      warn "building inkpost-node from crates.io: 1,487 crates, about 1.5-2 hours on 2 cores."
+      warn "If you have a binary already, stop this (Ctrl-C) and run: export INKPOST_NODE_BIN=/path/to/inkpost-node"
+    fi
+    # One line per 25 crates, so a long build shows it is moving.
+    build_node() {
+      local log="$CARGO_TARGET_DIR/inkpost-node-build.log" status
+      mkdir -p "$CARGO_TARGET_DIR"
+      (cd "$INKPOST_ROOT/node" && cargo build --release --locked --color never 2>&1) | tee "$log" \
+        | awk '/Compiling/ { n++; if (n % 25 == 0) { printf "    … %d crates compiled (%s)\n", n, $2; fflush() } }'
+      status="${PIPESTATUS[0]}"
+      [ "$status" -eq 0 ] || { tail -n 30 "$log" >&2; info "whole log: $log"; }
+      return "$status"
+    }
+    timed build_node || die "the inkpost-node build failed" \
+      "run: cd node && cargo build --release --locked   (to see the whole error)"
+    node="$CARGO_TARGET_DIR/release/inkpost-node"
+    ok "built $node"
   fi
 fi
 
@@ -82,8 +97,11 @@ if [ "$want_cargo_contract" -eq 1 ]; then
   if tool="$(find_cargo_contract)"; then
     ok "using $tool"
   else
-    warn "building cargo-contract from crates.io: about 25 minutes on 2 cores."
+    warn "building cargo-contract $CARGO_CONTRACT_VERSION from crates.io: about 45 minutes on 2 cores."
     warn "If you have a binary already, stop this and run: export CARGO_CONTRACT=/path/to/cargo-contract"
-    timed cargo install cargo-contract --version "$CARGO_CONTRACT_VERSION" --locked --root "$INKPOST_TOOLS"
+    # Its own build directory: it neither waits on nor invalidates the
+    # workspace's, and a rebuild after a wiped tools folder is quick.
+    timed rustup run "$CONTRACTS_TOOLCHAIN" cargo install cargo-contract --version "$CARGO_CONTRACT_VERSION" \
+      --locked --root "$INKPOST_TOOLS" --target-dir "$CARGO_TARGET_DIR/cargo-contract"
   fi
 fi

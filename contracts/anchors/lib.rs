@@ -27,7 +27,7 @@
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
-pub use self::anchors::{Anchor, Anchors, AnchorsRef, Batch, Error};
+pub use self::anchors::{Anchor, Anchors, Batch, Error};
 
 #[ink::contract]
 mod anchors {
@@ -285,7 +285,7 @@ mod anchors {
         }
 
         fn event_count() -> usize {
-            test::recorded_events().count()
+            test::recorded_events().len()
         }
 
         #[ink::test]

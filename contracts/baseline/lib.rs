@@ -18,7 +18,7 @@
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
-pub use self::baseline::{Baseline, BaselineRef};
+pub use self::baseline::Baseline;
 
 #[ink::contract]
 mod baseline {
@@ -79,7 +79,7 @@ mod baseline {
             assert!(baseline.get());
             baseline.flip();
             assert!(!baseline.get());
-            assert_eq!(ink::env::test::recorded_events().count(), 2);
+            assert_eq!(ink::env::test::recorded_events().len(), 2);
         }
     }
 }

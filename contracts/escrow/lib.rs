@@ -50,7 +50,7 @@
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
-pub use self::escrow::{Channel, ChannelId, Error, Escrow, EscrowRef};
+pub use self::escrow::{Channel, ChannelId, Error, Escrow};
 
 #[ink::contract]
 mod escrow {

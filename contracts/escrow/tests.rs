@@ -72,7 +72,7 @@ struct World {
 impl World {
     fn balances(&self) -> [U256; 3] {
         [self.payer, self.payee, self.contract]
-            .map(|a| test::get_account_balance::<DefaultEnvironment>(a).unwrap_or_default())
+            .map(|a| test::get_contract_balance::<DefaultEnvironment>(a).unwrap_or_default())
     }
 
     fn open(&mut self, deposit: u128, expiry: u32) -> Result<u64, Error> {
@@ -104,9 +104,9 @@ fn world_at(contract: [u8; 20], domain: [u8; 32]) -> World {
     let contract = Address::from(contract);
     test::set_callee(contract);
     let payer = inkpost_common::address_of(&alice.account);
-    test::set_account_balance(payer, native(1_000_000_000));
+    test::set_contract_balance(payer, native(1_000_000_000));
     let payee = test::default_accounts().bob;
-    test::set_account_balance(payee, U256::zero());
+    test::set_contract_balance(payee, U256::zero());
     test::set_caller(payer);
     World {
         escrow: Escrow::new(domain, U256::from(UNIT), DISPUTE_WINDOW).expect("escrow"),
@@ -123,7 +123,7 @@ fn world() -> World {
 }
 
 fn events() -> usize {
-    test::recorded_events().count()
+    test::recorded_events().len()
 }
 
 /// Asserts that `attempt` fails with `error`, moving no value and writing no
@@ -329,7 +329,7 @@ fn attack_amount_overflow() {
     });
 
     // A deposit of u128::MAX native units, then a top-up: the sum overflows.
-    test::set_account_balance(w.payer, native(u128::MAX) + native(10));
+    test::set_contract_balance(w.payer, native(u128::MAX) + native(10));
     w.open(u128::MAX, 100).unwrap();
     assert_rejected(&mut w, 1, Error::Overflow, |w| {
         test::set_caller(w.payer);
@@ -456,7 +456,7 @@ fn tips_pay_the_recipient_and_name_the_message() {
     test::transfer_in(native(7));
     assert_eq!(w.escrow.tip(to, [0x42; 32]), Ok(()));
     assert_eq!(w.balances()[1], native(7));
-    let event = test::recorded_events().last().expect("event");
+    let event = test::recorded_events().pop().expect("event");
     assert!(event
         .topics
         .iter()

@@ -34,7 +34,7 @@
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
-pub use self::groups::{Error, Group, GroupId, Groups, GroupsRef, Role};
+pub use self::groups::{Error, Group, GroupId, Groups, Role};
 
 #[ink::contract]
 mod groups {
@@ -576,7 +576,7 @@ mod groups {
         }
 
         fn events() -> usize {
-            test::recorded_events().count()
+            test::recorded_events().len()
         }
 
         #[ink::test]

@@ -29,14 +29,14 @@
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
-pub use self::identity::{Error, Identity, IdentityRef, Record};
+pub use self::identity::{Error, Identity, Record};
 
 #[ink::contract]
 mod identity {
     use ink::prelude::string::String;
     use ink::storage::Mapping;
     use ink::U256;
-    use inkpost_common::address_of;
+    use inkpost_common::{address_of, is_usable_x25519_key};
 
     /// Shortest handle.
     pub const MIN_HANDLE_LEN: usize = 3;
@@ -80,7 +80,9 @@ mod identity {
         NotRegistered,
         /// Returned if the account id does not map to the caller's address.
         AccountMismatch,
-        /// Returned if the encryption key is all zeros.
+        /// Returned if the encryption key is not a canonical X25519 public
+        /// key or is one of small order (nobody could encrypt to it safely,
+        /// and a group would have to skip it).
         InvalidEncryptionKey,
         /// Returned if a rotation gives the key that is already current.
         SameKey,
@@ -173,7 +175,7 @@ mod identity {
             if !is_valid_handle(&handle) {
                 return Err(Error::InvalidHandle);
             }
-            if encryption_key == [0; 32] {
+            if !is_usable_x25519_key(&encryption_key) {
                 return Err(Error::InvalidEncryptionKey);
             }
             if address_of(&account_id) != caller {
@@ -213,7 +215,7 @@ mod identity {
         pub fn rotate_key(&mut self, encryption_key: [u8; 32]) -> Result<u32> {
             let caller = self.env().caller();
             let mut record = self.records.get(caller).ok_or(Error::NotRegistered)?;
-            if encryption_key == [0; 32] {
+            if !is_usable_x25519_key(&encryption_key) {
                 return Err(Error::InvalidEncryptionKey);
             }
             if encryption_key == record.encryption_key {
@@ -332,7 +334,7 @@ mod identity {
 
         fn setup() -> Identity {
             let contract = Identity::new(U256::from(DEPOSIT));
-            test::set_account_balance(test::callee(), U256::from(1_000_000_000u128));
+            test::set_contract_balance(test::callee(), U256::from(1_000_000_000u128));
             contract
         }
 
@@ -349,7 +351,7 @@ mod identity {
         }
 
         fn events() -> usize {
-            test::recorded_events().count()
+            test::recorded_events().len()
         }
 
         #[test]
@@ -409,6 +411,17 @@ mod identity {
                 register_as(&mut contract, alice(), "alice", ALICE, 0),
                 Err(Error::InvalidEncryptionKey)
             );
+            // Keys of small order and non-canonical encodings, not just zero.
+            for bad in inkpost_common::SMALL_ORDER_X25519_KEYS
+                .into_iter()
+                .chain([[0xff; 32]])
+            {
+                test::set_value_transferred(U256::from(DEPOSIT));
+                assert_eq!(
+                    contract.register("alice".into(), ALICE, bad),
+                    Err(Error::InvalidEncryptionKey)
+                );
+            }
             // Bob's account id presented by Alice's address.
             assert_eq!(
                 register_as(&mut contract, alice(), "alice", BOB, 1),
@@ -448,10 +461,9 @@ mod identity {
             assert_eq!(events(), 3);
 
             assert_eq!(contract.rotate_key([3; 32]), Err(Error::SameKey));
-            assert_eq!(
-                contract.rotate_key([0; 32]),
-                Err(Error::InvalidEncryptionKey)
-            );
+            for bad in inkpost_common::SMALL_ORDER_X25519_KEYS {
+                assert_eq!(contract.rotate_key(bad), Err(Error::InvalidEncryptionKey));
+            }
             test::set_caller(bob());
             assert_eq!(contract.rotate_key([9; 32]), Err(Error::NotRegistered));
             assert_eq!(contract.by_address(alice()).unwrap().key_version, 3);
@@ -476,11 +488,12 @@ mod identity {
         fn release_frees_the_handle_and_refunds_the_deposit() {
             let mut contract = setup();
             register_as(&mut contract, alice(), "alice", ALICE, 1).unwrap();
-            let before = test::get_account_balance::<ink::env::DefaultEnvironment>(alice())
+            let before = test::get_contract_balance::<ink::env::DefaultEnvironment>(alice())
                 .unwrap_or_default();
             test::set_value_transferred(U256::zero());
             contract.release().unwrap();
-            let after = test::get_account_balance::<ink::env::DefaultEnvironment>(alice()).unwrap();
+            let after =
+                test::get_contract_balance::<ink::env::DefaultEnvironment>(alice()).unwrap();
             assert_eq!(after - before, U256::from(DEPOSIT));
             assert!(!contract.is_registered(alice()));
             assert_eq!(contract.by_handle("alice".into()), None);

@@ -12,7 +12,7 @@ use inkpost_sdk::voucher::Voucher;
 use serde_json::json;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // ink-node's genesis hash is per chain; these vectors use fixed domains.
+    // A dev chain's genesis hash is per chain; these vectors use fixed domains.
     let cases = [
         ("//Alice", [0x11; 32], [0xaa; 20], 0, 1_000_000u128),
         ("//Alice", [0x11; 32], [0xaa; 20], 0, 2_000_000),

@@ -213,41 +213,12 @@ fn chain_code(junction: &str) -> [u8; 32] {
     code
 }
 
-/// The canonical X25519 public keys of small order (RFC 7748 §7; the list
-/// libsodium refuses, and the identity contract too): a shared secret with
-/// one of them does not depend on the private key.
-const SMALL_ORDER_KEYS: [[u8; 32]; 5] = [
-    [0; 32],
-    [
-        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0,
-    ],
-    [
-        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xff, 0x7f,
-    ],
-    [
-        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
-        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
-        0xb8, 0x00,
-    ],
-    [
-        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
-        0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
-        0x11, 0x57,
-    ],
-];
-
 /// Whether a message can be encrypted to `key`: a canonical X25519 public
-/// key (below 2^255 − 19, top bit clear) not of small order. The same rule
-/// as the identity contract's (`contracts/common`), for keys registered
-/// before it applied.
+/// key (below 2^255 − 19, top bit clear) not of small order. The identity
+/// contract's own rule (`contracts/common`), for keys registered before it
+/// applied.
 pub fn is_usable_encryption_key(key: &EncryptionKey) -> bool {
-    let key = &key.0;
-    let non_canonical = key[31] & 0x80 != 0
-        || (key[31] == 0x7f && key[1..31].iter().all(|b| *b == 0xff) && key[0] >= 0xed);
-    !non_canonical && !SMALL_ORDER_KEYS.contains(key)
+    inkpost_common::is_usable_x25519_key(&key.0)
 }
 
 #[cfg(test)]
@@ -338,7 +309,7 @@ mod tests {
                 .encryption_key(KeyVersion(version));
             assert!(is_usable_encryption_key(&key));
         }
-        for bad in SMALL_ORDER_KEYS {
+        for bad in inkpost_common::SMALL_ORDER_X25519_KEYS {
             assert!(!is_usable_encryption_key(&EncryptionKey(bad)));
         }
         let mut p = [0xff; 32];

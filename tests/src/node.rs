@@ -1,7 +1,8 @@
-//! A real `ink-node` dev chain for tests.
+//! A real dev chain for tests: `inkpost-node` (our node on pallet-revive,
+//! built from `node/`).
 //!
 //! [`TestNode::start`] runs the binary named by `$CONTRACTS_NODE` (the
-//! variable ink_e2e uses), `$INK_NODE`, or `ink-node` on `PATH`, with
+//! variable ink_e2e uses), `$INKPOST_NODE_BIN`, or `inkpost-node` on `PATH`, with
 //! temporary state and an OS-chosen RPC port, which it reads from the node's
 //! log. Set `$CONTRACTS_NODE_URL` to use an already running node instead.
 //! The node is killed (SIGKILL) when the handle drops, and also when the
@@ -30,8 +31,8 @@ const LOG_TAIL: usize = 40;
 pub enum NodeError {
     /// No binary was found.
     #[error(
-        "ink-node not found: set CONTRACTS_NODE or INK_NODE to its path, put it on PATH, \
-         or run scripts/install-deps.sh"
+        "inkpost-node not found: set CONTRACTS_NODE or INKPOST_NODE_BIN to its path, put it on PATH, \
+         or run scripts/install-deps.sh (builds it from node/)"
     )]
     NotFound,
     /// Only a node started with a base path can be restarted.
@@ -46,7 +47,7 @@ pub enum NodeError {
         source: std::io::Error,
     },
     /// The node exited or did not open its RPC port in time.
-    #[error("ink-node did not open its RPC port within {seconds} s; last log lines:\n{log}")]
+    #[error("the node did not open its RPC port within {seconds} s; last log lines:\n{log}")]
     NoRpc {
         /// The time waited.
         seconds: u64,
@@ -82,16 +83,16 @@ impl Process {
 }
 
 impl TestNode {
-    /// The ink-node binary this harness would run.
+    /// The node binary this harness would run.
     pub fn binary() -> Result<PathBuf, NodeError> {
-        for variable in ["CONTRACTS_NODE", "INK_NODE"] {
+        for variable in ["CONTRACTS_NODE", "INKPOST_NODE_BIN"] {
             if let Some(path) = std::env::var_os(variable).filter(|path| !path.is_empty()) {
                 return Ok(PathBuf::from(path));
             }
         }
         let path = std::env::var_os("PATH").ok_or(NodeError::NotFound)?;
         std::env::split_paths(&path)
-            .map(|dir| dir.join("ink-node"))
+            .map(|dir| dir.join("inkpost-node"))
             .find(|candidate| candidate.is_file())
             .ok_or(NodeError::NotFound)
     }

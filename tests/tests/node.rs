@@ -8,7 +8,7 @@ use inkpost_tests::within;
 async fn dev_node_serves_revive_and_finalizes_blocks() {
     // Given a fresh dev chain
     let node = TestNode::start().unwrap_or_else(|error| panic!("{error}"));
-    let client = within(60, "connect to ink-node", node.client())
+    let client = within(60, "connect to the node", node.client())
         .await
         .expect("connect");
 

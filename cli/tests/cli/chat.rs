@@ -140,40 +140,57 @@ async fn a_removed_member_can_no_longer_read_and_is_no_longer_encrypted_to() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_member_with_an_unusable_key_cannot_block_a_group() {
-    use inkpost_sdk::chain::Sr25519Signer;
-    use inkpost_sdk::contracts::identity;
-    use inkpost_tests::world::{DEPOSIT, call_ok};
+async fn nobody_can_register_a_key_that_would_block_a_group() {
+    use inkpost_sdk::chain::{ChainError, Finality, Sr25519Signer};
+    use inkpost_sdk::contracts::identity::{self, IdentityError};
+    use inkpost_sdk::contracts::{Contract, ContractError};
+    use inkpost_tests::world::DEPOSIT;
 
     let system = System::start("cli-bad-key", &["--anchoring", "false"]).await;
-    // Given a member who registered a key of small order (u = 1), which
-    // the identity contract of this chain still takes
     let chain = system.world.chain().await;
     let mallory = system.world.funded(&chain, "bad-key-mallory").await;
     let signer = Sr25519Signer::new(mallory.clone());
     chain.map_account(&signer).await.unwrap();
+    // When Mallory registers a key of small order (u = 1: every sender's
+    // shared secret with it is the same), or one out of range
     let mut small_order = [0u8; 32];
     small_order[0] = 1;
-    let input = identity::register(
-        "bad_key_mallory",
-        &mallory.account_id(),
-        &inkpost_sdk::ids::EncryptionKey(small_order),
-    );
-    call_ok(
-        &chain,
-        &signer,
-        system.world.deployment.identity,
-        DEPOSIT,
-        input,
-    )
-    .await;
-    let group = system.group(&["bob", "bad_key_mallory"]).await;
-    // When Alice writes to the group
+    for key in [small_order, [0xff; 32]] {
+        let input = identity::register(
+            "bad_key_mallory",
+            &mallory.account_id(),
+            &inkpost_sdk::ids::EncryptionKey(key),
+        );
+        let refused = chain
+            .call(
+                &signer,
+                system.world.deployment.identity,
+                DEPOSIT,
+                &input,
+                Finality::InBlock,
+            )
+            .await
+            .unwrap_err();
+        // Then the identity contract refuses it
+        let ChainError::Reverted { data } = refused else {
+            panic!("expected a revert, got {refused}");
+        };
+        assert_eq!(
+            Contract::Identity.decode_revert(&data),
+            Some(ContractError::Identity(IdentityError::InvalidEncryptionKey))
+        );
+    }
+    // and no group can be given a member nobody can encrypt to
+    let group = system.group(&["bob"]).await;
+    let error = system
+        .cli("//Alice", &["group", "add", &group, "bad_key_mallory"])
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("bad_key_mallory"), "{error}");
     let sent = system
         .json("//Alice", &["send", "--group", &group, "still works"])
         .await;
-    // Then Bob gets it, and Alice is told whom it could not reach
-    assert_eq!(sent["skipped"], serde_json::json!(["bad_key_mallory"]));
+    assert_eq!(sent["skipped"], serde_json::json!([]));
     let read = system.json("//Bob", &["read", "--group", &group]).await;
     assert_eq!(texts(&read), owned(&["still works"]));
     system.stop().await;

@@ -229,6 +229,15 @@ impl ChainView {
         // Events of blocks finalized while no subscription ran (an outage,
         // a reconnect) were never applied: forget every cached answer.
         self.forget_all().await;
+        // From here on answers are read at the finalized head: say so before
+        // the first block arrives, or rules that count blocks from
+        // `applied_through` (postage expiry) would count from 0.
+        match self.chain.finalized_number().await {
+            Ok(finalized) => {
+                self.applied_through.store(finalized, Ordering::Release);
+            }
+            Err(error) => return error,
+        }
         self.following.store(true, Ordering::Relaxed);
         let error = loop {
             let block = match blocks.next().await {

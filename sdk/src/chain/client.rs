@@ -14,8 +14,8 @@ use subxt::utils::{AccountId32, H160};
 
 use super::error::ChainError;
 use super::node;
-use super::node::runtime_types::pallet_revive::primitives::{
-    Code, ContractResult, StorageDeposit as NodeStorageDeposit,
+use super::node::runtime_types::pallet_revive_types::runtime_api::types::contract::{
+    CodeV1 as Code, ContractResultV1 as ContractResult, StorageDepositV1 as NodeStorageDeposit,
 };
 use super::node::runtime_types::sp_runtime::DispatchError;
 use super::outcome::{CallOutcome, ContractEvent, Deployed, DryRun, Finality, StorageDeposit};
@@ -68,7 +68,7 @@ impl Chain {
     /// back by itself after the node restarts (calls in between fail with a
     /// retryable error, subscriptions end and must be made again).
     pub async fn connect(url: &str) -> Result<Self, ChainError> {
-        let connect_error = |source| ChainError::Connect {
+        let connect_error = |source: subxt::Error| ChainError::Connect {
             url: url.to_owned(),
             source: Box::new(source),
         };
@@ -76,15 +76,13 @@ impl Chain {
         // once so that a wrong URL or a stopped node is an error now.
         RpcClient::from_insecure_url(url)
             .await
-            .map_err(connect_error)?;
+            .map_err(|error| connect_error(error.into()))?;
         let reconnecting = ReconnectingRpcClient::builder()
             .retry_policy(ExponentialBackoff::from_millis(50).max_delay(RECONNECT_MAX_DELAY))
             .build(url)
             .await
             .map_err(|error| {
-                connect_error(subxt::Error::Rpc(subxt::error::RpcError::ClientError(
-                    Box::new(error),
-                )))
+                connect_error(subxt::ext::subxt_rpcs::Error::Client(Box::new(error)).into())
             })?;
         let rpc = RpcClient::new(reconnecting);
         let api = OnlineClient::from_rpc_client(rpc.clone())
@@ -301,8 +299,8 @@ impl Chain {
         let tx = node::tx().revive().call(
             H160(contract.0),
             value,
-            dry_run.gas_required.with_margin(),
-            deposit_limit(dry_run.storage_deposit),
+            dry_run.weight_required.with_margin(),
+            deposit_limit(dry_run.max_storage_deposit),
             input.to_vec(),
         );
         let (events, block_hash) = self.submit(&tx, signer, finality).await?;
@@ -339,8 +337,8 @@ impl Chain {
         }
         let tx = node::tx().revive().instantiate_with_code(
             value,
-            dry_run.gas_required.with_margin(),
-            deposit_limit(dry_run.storage_deposit),
+            dry_run.weight_required.with_margin(),
+            deposit_limit(dry_run.max_storage_deposit),
             code.to_vec(),
             data.to_vec(),
             Some(salt),
@@ -360,23 +358,7 @@ impl Chain {
         signer: &Sr25519Signer,
         finality: Finality,
     ) -> Result<(Vec<ContractEvent>, [u8; 32]), ChainError> {
-        // subxt takes the nonce from the finalized block; after a transaction
-        // that is only in a block that would repeat it. The node's
-        // `system_accountNextIndex` counts best-block and pool transactions.
-        let lock = submit_lock(&signer.identity().account_id());
-        let pooled = lock.lock().await;
-        let account = AccountId32(signer.identity().account_id().0);
-        let nonce = self.rpc.system_account_next_index(&account).await?;
-        let params = DefaultExtrinsicParamsBuilder::<ChainConfig>::new()
-            .nonce(nonce)
-            .build();
-        let mut progress = self
-            .api
-            .tx()
-            .sign_and_submit_then_watch(tx, signer, params)
-            .await?;
-        // In the pool now: the next transaction's nonce counts this one.
-        drop(pooled);
+        let mut progress = self.sign_and_submit(tx, signer).await?;
         let in_block = loop {
             let status = progress.next().await.ok_or_else(|| {
                 ChainError::Rpc(Box::new(subxt::error::RpcError::SubscriptionDropped.into()))
@@ -403,12 +385,53 @@ impl Chain {
         Ok((contract_events, in_block.block_hash().0))
     }
 
+    /// Signs `tx` with the signer's next nonce and hands it to the pool.
+    ///
+    /// The nonce is the node's `system_accountNextIndex` (best block plus
+    /// the pool; subxt's own would come from the finalized block and repeat
+    /// one only in a block so far), read under a per-account lock so that this process never
+    /// reuses one. Another process signing as the same account, or a pool
+    /// whose view lags its best block, can still make it stale: the pool
+    /// then refuses the transaction without running it ("Transaction is
+    /// outdated", or "Priority is too low" for a nonce already pooled), and
+    /// it is signed again with a fresh nonce, a few times at most.
+    async fn sign_and_submit<Call: subxt::tx::Payload>(
+        &self,
+        tx: &Call,
+        signer: &Sr25519Signer,
+    ) -> Result<subxt::tx::TxProgress<ChainConfig, OnlineClient<ChainConfig>>, ChainError> {
+        const ATTEMPTS: usize = 5;
+        let lock = submit_lock(&signer.identity().account_id());
+        let account = AccountId32(signer.identity().account_id().0);
+        let mut attempt = 1;
+        loop {
+            let pooled = lock.lock().await;
+            let nonce = self.rpc.system_account_next_index(&account).await?;
+            let params = DefaultExtrinsicParamsBuilder::<ChainConfig>::new()
+                .nonce(nonce)
+                .build();
+            match self
+                .api
+                .tx()
+                .sign_and_submit_then_watch(tx, signer, params)
+                .await
+            {
+                // In the pool now: the next nonce read counts this one.
+                Ok(progress) => return Ok(progress),
+                Err(error) if attempt < ATTEMPTS && is_nonce_conflict(&error) => attempt += 1,
+                Err(error) => return Err(error.into()),
+            }
+            drop(pooled);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     fn dry_run_of<R>(
         &self,
         result: ContractResult<R, u128>,
         output: impl FnOnce(R) -> (u32, Vec<u8>),
     ) -> Result<DryRun, ChainError> {
-        let storage_deposit = match result.storage_deposit {
+        let deposit = |deposit| match deposit {
             NodeStorageDeposit::Charge(amount) => StorageDeposit::Charge(amount),
             NodeStorageDeposit::Refund(amount) => StorageDeposit::Refund(amount),
         };
@@ -416,9 +439,10 @@ impl Chain {
             Ok(ok) => {
                 let (flags, data) = output(ok);
                 Ok(DryRun {
-                    gas_consumed: result.gas_consumed.into(),
-                    gas_required: result.gas_required.into(),
-                    storage_deposit,
+                    weight_consumed: result.weight_consumed.into(),
+                    weight_required: result.weight_required.into(),
+                    storage_deposit: deposit(result.storage_deposit),
+                    max_storage_deposit: deposit(result.max_storage_deposit),
                     reverted: flags & REVERT_FLAG != 0,
                     data,
                 })
@@ -441,6 +465,20 @@ impl Chain {
     }
 }
 
+/// Whether the pool refused a transaction for its nonce alone (stale, or
+/// taken by a pooled one): nothing ran, and a fresh nonce may pass.
+fn is_nonce_conflict(error: &subxt::Error) -> bool {
+    use subxt::error::RpcError;
+    use subxt::ext::subxt_rpcs::Error as RpcsError;
+    let subxt::Error::Rpc(RpcError::ClientError(RpcsError::User(user))) = error else {
+        return false;
+    };
+    let data = user.data.as_ref().map_or("", |data| data.get());
+    (user.code == 1010 && data.contains("outdated")) || user.code == 1014
+}
+
+/// The deposit limit of a transaction: the dry run's peak charge plus a
+/// quarter (state may grow between the dry run and the block).
 fn deposit_limit(deposit: StorageDeposit) -> u128 {
     let charge = deposit.charge();
     charge.saturating_add(charge / 4)

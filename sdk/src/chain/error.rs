@@ -57,6 +57,13 @@ impl From<subxt::Error> for ChainError {
     }
 }
 
+/// Errors of subxt's RPC layer (the legacy RPC methods answer these).
+impl From<subxt::ext::subxt_rpcs::Error> for ChainError {
+    fn from(error: subxt::ext::subxt_rpcs::Error) -> Self {
+        Self::Rpc(Box::new(error.into()))
+    }
+}
+
 impl ChainError {
     /// Whether trying again later may succeed (the node was unreachable or
     /// the connection broke), as opposed to a refusal that will repeat.

@@ -54,15 +54,20 @@ impl StorageDeposit {
     }
 }
 
-/// The result of a dry run: what the call would cost and return.
+/// The result of a dry run: what the call would cost and return (the
+/// fields of pallet-revive's `ContractResult`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DryRun {
     /// Weight used by the execution.
-    pub gas_consumed: Weight,
-    /// Weight to give as the gas limit.
-    pub gas_required: Weight,
-    /// Storage deposit charged or refunded.
+    pub weight_consumed: Weight,
+    /// Weight to give as the limit (more than consumed where the execution
+    /// needed more at some point than it kept).
+    pub weight_required: Weight,
+    /// Storage deposit charged or refunded in the end.
     pub storage_deposit: StorageDeposit,
+    /// The highest deposit charged at any point of the execution: the
+    /// deposit limit a transaction needs.
+    pub max_storage_deposit: StorageDeposit,
     /// Whether the contract reverted (for ink!: returned `Err`).
     pub reverted: bool,
     /// The contract's SCALE-encoded output.

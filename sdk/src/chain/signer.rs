@@ -3,12 +3,14 @@
 //! vouchers.
 
 use subxt::config::PolkadotConfig;
-use subxt::utils::{AccountId32, MultiAddress, MultiSignature};
+use subxt::utils::{AccountId32, MultiSignature};
 
 use crate::keys::Identity;
 use crate::signature::SUBSTRATE_CONTEXT;
 
-/// The subxt configuration of ink-node (and Polkadot-style chains).
+/// The subxt configuration of our dev node (revive-dev-runtime) and
+/// Polkadot-style chains: its transaction extensions beyond Polkadot's
+/// (`EthSetOrigin`, `WeightReclaim`) encode to nothing.
 pub type ChainConfig = PolkadotConfig;
 
 /// Signs extrinsics with an identity's sr25519 account key.
@@ -32,10 +34,6 @@ impl Sr25519Signer {
 impl subxt::tx::Signer<ChainConfig> for Sr25519Signer {
     fn account_id(&self) -> AccountId32 {
         AccountId32(self.identity.account_id().0)
-    }
-
-    fn address(&self) -> MultiAddress<AccountId32, ()> {
-        MultiAddress::Id(self.account_id())
     }
 
     fn sign(&self, signer_payload: &[u8]) -> MultiSignature {

@@ -53,8 +53,8 @@ pub fn by_handle(handle: &str) -> Vec<u8> {
 }
 
 /// `new(deposit: U256)`, the constructor; `deposit` in contract value
-/// units (native units × 10^6 on ink-node, whose native token has 12
-/// decimals and contract values 18).
+/// units (native units × the runtime's `NativeToEthRatio`: 10^6 on the dev
+/// node, whose native token has 12 decimals and contract values 18).
 pub fn new(deposit: u128) -> Vec<u8> {
     ink_input("new", u256(deposit))
 }

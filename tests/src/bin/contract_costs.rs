@@ -7,7 +7,7 @@
 //! Deploys the release builds in `<artifacts-dir>` (`<name>.polkavm` and
 //! `<name>.json`, from `scripts/build-contracts.sh`), then plays a scenario
 //! that reaches every message. Each message is dry-run in the state it is
-//! about to be executed in, and its `gas_required` (ref_time, proof_size) and
+//! about to be executed in, and its `weight_required` (ref_time, proof_size) and
 //! storage deposit are recorded; the baseline contract's `flip` is measured
 //! the same way so that the figures can be read as ratios. Selectors are
 //! checked against the contracts' metadata before anything is sent.
@@ -551,14 +551,14 @@ fn print_report(rows: &[Row], anchors: &[(u64, usize)]) {
     let baseline = rows
         .iter()
         .find(|row| row.message == "flip")
-        .map(|row| row.dry_run.gas_required)
+        .map(|row| row.dry_run.weight_required)
         .expect("baseline measured");
     println!(
         "| contract | message | ref_time (ms) | proof_size (B) | storage deposit (native) | ref_time ÷ baseline | proof_size ÷ baseline |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|");
     for row in rows {
-        let gas = row.dry_run.gas_required;
+        let gas = row.dry_run.weight_required;
         let deposit = match row.dry_run.storage_deposit {
             StorageDeposit::Charge(amount) => format!("{amount}"),
             StorageDeposit::Refund(amount) => format!("−{amount}"),
@@ -580,7 +580,7 @@ fn print_report(rows: &[Row], anchors: &[(u64, usize)]) {
     println!("| leaves | ref_time per message (ms) | proof_size per message (B) |");
     println!("|---:|---:|---:|");
     for (leaves, index) in anchors {
-        let gas = rows[*index].dry_run.gas_required;
+        let gas = rows[*index].dry_run.weight_required;
         println!(
             "| {leaves} | {:.6} | {:.3} |",
             ms(gas.ref_time) / *leaves as f64,
