@@ -1,0 +1,125 @@
+//! The contracts' attacks tried on a real chain, against the committed
+//! release builds (the artifacts a dApp deploys), through the SDK's chain
+//! client. This is where the on-chain part of `contracts/e2e` moves: ink_e2e
+//! 6.0.0-beta.2 cannot run on pallet-revive 0.20.2 (see contracts/README.md).
+//! Each test works as accounts of its own on the shared world's contracts.
+
+#![allow(clippy::unwrap_used)]
+
+use inkpost_sdk::chain::{Chain, ChainError, Finality, Sr25519Signer};
+use inkpost_sdk::contracts::{
+    Anchor, AnchoredBatch, AnchorsError, Contract, ContractError, anchors,
+};
+use inkpost_sdk::ids::Address;
+use inkpost_tests::world::World;
+
+/// A fresh funded account of this test, mapped and ready to call.
+async fn account(world: &World, chain: &Chain, name: &str) -> Sr25519Signer {
+    let signer = Sr25519Signer::new(world.funded(chain, name).await);
+    chain.map_account(&signer).await.unwrap();
+    signer
+}
+
+/// Sends `input` to `contract` as `signer`, which must be refused with an
+/// error of `kind`'s contract; returns that error.
+async fn refused(
+    chain: &Chain,
+    signer: &Sr25519Signer,
+    kind: Contract,
+    contract: Address,
+    input: &[u8],
+) -> ContractError {
+    match chain
+        .call(signer, contract, 0, input, Finality::InBlock)
+        .await
+    {
+        Err(ChainError::Reverted { data }) => kind
+            .decode_revert(&data)
+            .unwrap_or_else(|| panic!("undecodable revert {data:?}")),
+        other => panic!("expected a revert, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anchors_refuse_gaps_replays_and_empty_batches_and_keep_a_root_s_first_anchoring() {
+    let world = World::shared();
+    let chain = world.chain().await;
+    let contract = world.deployment.anchors;
+    let relay = account(world, &chain, "anchors-relay").await;
+    let mallory = account(world, &chain, "anchors-mallory").await;
+    let relay_address = relay.identity().address();
+    let root = [0xA1; 32];
+
+    // Given the relay's first batch
+    chain
+        .call(
+            &relay,
+            contract,
+            0,
+            &anchors::anchor(1, &root, 3),
+            Finality::Finalized,
+        )
+        .await
+        .unwrap();
+
+    // When it skips a number, replays batch 1 with another root, or sends
+    // an empty batch, each is refused
+    let unexpected = ContractError::Anchors(AnchorsError::UnexpectedSequence { expected: 2 });
+    let tries = [
+        (anchors::anchor(3, &[0xB2; 32], 1), unexpected),
+        (anchors::anchor(1, &[0xB3; 32], 1), unexpected),
+        (anchors::anchor(0, &[0xB4; 32], 1), unexpected),
+        (
+            anchors::anchor(2, &[0xB5; 32], 0),
+            ContractError::Anchors(AnchorsError::EmptyBatch),
+        ),
+    ];
+    for (input, error) in tries {
+        assert_eq!(
+            refused(&chain, &relay, Contract::Anchors, contract, &input).await,
+            error
+        );
+    }
+    // and Mallory anchoring the same root later does not take it over
+    chain
+        .call(
+            &mallory,
+            contract,
+            0,
+            &anchors::anchor(1, &root, 9),
+            Finality::Finalized,
+        )
+        .await
+        .unwrap();
+
+    // Then batch 1 is what the relay anchored, nothing after it exists, and
+    // the root names the relay
+    let me = relay.identity().account_id();
+    let batch: Option<AnchoredBatch> = chain
+        .query(&me, contract, &anchors::batch(&relay_address, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        batch.map(|batch| (batch.root, batch.leaf_count)),
+        Some((root, 3))
+    );
+    let later: Option<AnchoredBatch> = chain
+        .query(&me, contract, &anchors::batch(&relay_address, 2))
+        .await
+        .unwrap();
+    assert_eq!(later, None);
+    let latest: u64 = chain
+        .query(&me, contract, &anchors::latest_seq(&relay_address))
+        .await
+        .unwrap();
+    assert_eq!(latest, 1);
+    let first: Option<Anchor> = chain
+        .query(&me, contract, &anchors::lookup(&root))
+        .await
+        .unwrap();
+    let first = first.expect("the root is anchored");
+    assert_eq!(
+        (first.submitter, first.seq, first.leaf_count),
+        (relay_address, Some(1), 3)
+    );
+}
