@@ -8,10 +8,11 @@
 
 use inkpost_sdk::chain::{Chain, ChainError, Finality, Sr25519Signer};
 use inkpost_sdk::contracts::{
-    Anchor, AnchoredBatch, AnchorsError, Contract, ContractError, anchors,
+    Anchor, AnchoredBatch, AnchorsError, Contract, ContractError, IdentityError, IdentityRecord,
+    anchors, identity,
 };
-use inkpost_sdk::ids::Address;
-use inkpost_tests::world::World;
+use inkpost_sdk::ids::{AccountId, Address, KeyVersion};
+use inkpost_tests::world::{DEPOSIT, World};
 
 /// A fresh funded account of this test, mapped and ready to call.
 async fn account(world: &World, chain: &Chain, name: &str) -> Sr25519Signer {
@@ -29,8 +30,20 @@ async fn refused(
     contract: Address,
     input: &[u8],
 ) -> ContractError {
+    refused_paying(chain, signer, kind, contract, 0, input).await
+}
+
+/// `refused`, sending `value` (native units) with the call.
+async fn refused_paying(
+    chain: &Chain,
+    signer: &Sr25519Signer,
+    kind: Contract,
+    contract: Address,
+    value: u128,
+    input: &[u8],
+) -> ContractError {
     match chain
-        .call(signer, contract, 0, input, Finality::InBlock)
+        .call(signer, contract, value, input, Finality::InBlock)
         .await
     {
         Err(ChainError::Reverted { data }) => kind
@@ -122,4 +135,100 @@ async fn anchors_refuse_gaps_replays_and_empty_batches_and_keep_a_root_s_first_a
         (first.submitter, first.seq, first.leaf_count),
         (relay_address, Some(1), 3)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_refuses_wrong_deposits_bad_handles_foreign_keys_and_taken_names() {
+    let world = World::shared();
+    let chain = world.chain().await;
+    let contract = world.deployment.identity;
+    let mallory = account(world, &chain, "identity-mallory").await;
+    let me = mallory.identity();
+    let key = me.encryption_key(KeyVersion(1));
+    let bob = inkpost_tests::world::identity("//Bob");
+    let error = |error| ContractError::Identity(error);
+
+    // When Mallory registers without the exact deposit, with a bad handle,
+    // with Bob's account id, or as "bob", each is refused
+    let register = |handle: &str, account: AccountId| identity::register(handle, &account, &key);
+    for value in [DEPOSIT - 1, DEPOSIT + 1, 0] {
+        let refusal = refused_paying(
+            &chain,
+            &mallory,
+            Contract::Identity,
+            contract,
+            value,
+            &register("mallory", me.account_id()),
+        )
+        .await;
+        assert!(
+            matches!(
+                refusal,
+                ContractError::Identity(IdentityError::WrongDeposit { .. })
+            ),
+            "{value}: {refusal:?}"
+        );
+    }
+    let tries = [
+        (
+            register("Mallory", me.account_id()),
+            IdentityError::InvalidHandle,
+        ),
+        (
+            register("mallory", bob.account_id()),
+            IdentityError::AccountMismatch,
+        ),
+        (register("bob", me.account_id()), IdentityError::HandleTaken),
+    ];
+    for (input, expected) in tries {
+        let refusal = refused_paying(
+            &chain,
+            &mallory,
+            Contract::Identity,
+            contract,
+            DEPOSIT,
+            &input,
+        )
+        .await;
+        assert_eq!(refusal, error(expected));
+    }
+    // and a second handle after a first one is refused too
+    chain
+        .call(
+            &mallory,
+            contract,
+            DEPOSIT,
+            &register("mallory", me.account_id()),
+            Finality::Finalized,
+        )
+        .await
+        .unwrap();
+    let refusal = refused_paying(
+        &chain,
+        &mallory,
+        Contract::Identity,
+        contract,
+        DEPOSIT,
+        &register("mallory2", me.account_id()),
+    )
+    .await;
+    assert_eq!(refusal, error(IdentityError::AlreadyRegistered));
+
+    // Then "bob" is still Bob's, and Mallory holds exactly one handle
+    let alice = inkpost_tests::world::identity("//Alice").account_id();
+    let holder: Option<(Address, IdentityRecord)> = chain
+        .query(&alice, contract, &identity::by_handle("bob"))
+        .await
+        .unwrap();
+    assert_eq!(holder.map(|(address, _)| address), Some(bob.address()));
+    let second: Option<(Address, IdentityRecord)> = chain
+        .query(&alice, contract, &identity::by_handle("mallory2"))
+        .await
+        .unwrap();
+    assert!(second.is_none());
+    let mine: Option<(Address, IdentityRecord)> = chain
+        .query(&alice, contract, &identity::by_handle("mallory"))
+        .await
+        .unwrap();
+    assert_eq!(mine.map(|(address, _)| address), Some(me.address()));
 }
