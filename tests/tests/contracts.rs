@@ -8,11 +8,10 @@
 
 use inkpost_sdk::chain::{Chain, ChainError, Finality, Sr25519Signer};
 use inkpost_sdk::contracts::{
-    Anchor, AnchoredBatch, AnchorsError, Contract, ContractError, IdentityError, IdentityRecord,
-    anchors, identity,
+    Anchor, AnchorsError, Contract, ContractError, IdentityError, IdentityRecord, anchors, identity,
 };
 use inkpost_sdk::ids::{AccountId, Address, KeyVersion};
-use inkpost_tests::world::{DEPOSIT, World};
+use inkpost_tests::world::{DEPOSIT, World, call_ok};
 
 /// A fresh funded account of this test, mapped and ready to call.
 async fn account(world: &World, chain: &Chain, name: &str) -> Sr25519Signer {
@@ -64,16 +63,7 @@ async fn anchors_refuse_gaps_replays_and_empty_batches_and_keep_a_root_s_first_a
     let root = [0xA1; 32];
 
     // Given the relay's first batch
-    chain
-        .call(
-            &relay,
-            contract,
-            0,
-            &anchors::anchor(1, &root, 3),
-            Finality::Finalized,
-        )
-        .await
-        .unwrap();
+    call_ok(&chain, &relay, contract, 0, anchors::anchor(1, &root, 3)).await;
 
     // When it skips a number, replays batch 1 with another root, or sends
     // an empty batch, each is refused
@@ -94,38 +84,18 @@ async fn anchors_refuse_gaps_replays_and_empty_batches_and_keep_a_root_s_first_a
         );
     }
     // and Mallory anchoring the same root later does not take it over
-    chain
-        .call(
-            &mallory,
-            contract,
-            0,
-            &anchors::anchor(1, &root, 9),
-            Finality::Finalized,
-        )
-        .await
-        .unwrap();
+    call_ok(&chain, &mallory, contract, 0, anchors::anchor(1, &root, 9)).await;
 
     // Then batch 1 is what the relay anchored, nothing after it exists, and
     // the root names the relay
-    let me = relay.identity().account_id();
-    let batch: Option<AnchoredBatch> = chain
-        .query(&me, contract, &anchors::batch(&relay_address, 1))
-        .await
-        .unwrap();
+    let batch = world.anchored_batch(&chain, &relay_address, 1).await;
     assert_eq!(
         batch.map(|batch| (batch.root, batch.leaf_count)),
         Some((root, 3))
     );
-    let later: Option<AnchoredBatch> = chain
-        .query(&me, contract, &anchors::batch(&relay_address, 2))
-        .await
-        .unwrap();
-    assert_eq!(later, None);
-    let latest: u64 = chain
-        .query(&me, contract, &anchors::latest_seq(&relay_address))
-        .await
-        .unwrap();
-    assert_eq!(latest, 1);
+    assert_eq!(world.anchored_batch(&chain, &relay_address, 2).await, None);
+    assert_eq!(world.latest_anchored_seq(&chain, &relay_address).await, 1);
+    let me = relay.identity().account_id();
     let first: Option<Anchor> = chain
         .query(&me, contract, &anchors::lookup(&root))
         .await
@@ -193,16 +163,8 @@ async fn identity_refuses_wrong_deposits_bad_handles_foreign_keys_and_taken_name
         assert_eq!(refusal, error(expected));
     }
     // and a second handle after a first one is refused too
-    chain
-        .call(
-            &mallory,
-            contract,
-            DEPOSIT,
-            &register("mallory", me.account_id()),
-            Finality::Finalized,
-        )
-        .await
-        .unwrap();
+    let input = register("mallory", me.account_id());
+    call_ok(&chain, &mallory, contract, DEPOSIT, input).await;
     let refusal = refused_paying(
         &chain,
         &mallory,
@@ -216,19 +178,14 @@ async fn identity_refuses_wrong_deposits_bad_handles_foreign_keys_and_taken_name
 
     // Then "bob" is still Bob's, and Mallory holds exactly one handle
     let alice = inkpost_tests::world::identity("//Alice").account_id();
-    let holder: Option<(Address, IdentityRecord)> = chain
-        .query(&alice, contract, &identity::by_handle("bob"))
-        .await
-        .unwrap();
-    assert_eq!(holder.map(|(address, _)| address), Some(bob.address()));
-    let second: Option<(Address, IdentityRecord)> = chain
-        .query(&alice, contract, &identity::by_handle("mallory2"))
-        .await
-        .unwrap();
-    assert!(second.is_none());
-    let mine: Option<(Address, IdentityRecord)> = chain
-        .query(&alice, contract, &identity::by_handle("mallory"))
-        .await
-        .unwrap();
-    assert_eq!(mine.map(|(address, _)| address), Some(me.address()));
+    let holder = async |handle: &str| {
+        let found: Option<(Address, IdentityRecord)> = chain
+            .query(&alice, contract, &identity::by_handle(handle))
+            .await
+            .unwrap();
+        found.map(|(address, _)| address)
+    };
+    assert_eq!(holder("bob").await, Some(bob.address()));
+    assert!(holder("mallory2").await.is_none());
+    assert_eq!(holder("mallory").await, Some(me.address()));
 }
