@@ -15,88 +15,15 @@ use super::api::{
     BatchView, EnvelopePage, EnvelopeView, ErrorBody, POSTAGE_HEADER, PostageAccount, PostageTerms,
     ProofView, Readiness, RelayInfo, SubmitResponse, postage_header,
 };
-use super::sse::SseParser;
-use super::transport::{ByteStream, Transport, TransportError};
+use super::error::RelayError;
+use super::subscription::Subscription;
+use super::transport::{Transport, TransportError};
 use crate::auth::{Audience, RequestAuth};
 use crate::clock::now_ms;
 use crate::envelope::Envelope;
 use crate::ids::{AccountId, ChannelId, ConversationId, MessageId};
 use crate::keys::Identity;
 use crate::voucher::SignedVoucher;
-
-/// Why a relay request failed.
-#[derive(Debug, thiserror::Error)]
-pub enum RelayError {
-    /// No answer: connection refused, reset or timed out.
-    #[error(
-        "cannot reach the relay at {url}: {reason}; start it (scripts/demo.sh does) or pass --relay"
-    )]
-    Unreachable {
-        /// The relay's base URL.
-        url: String,
-        /// What the connection did.
-        reason: String,
-    },
-    /// The relay answered with its documented error body.
-    #[error("the relay refused ({status}, {code}): {message}")]
-    Answer {
-        /// The HTTP status.
-        status: StatusCode,
-        /// The stable error code (`forbidden`, `not_found`, …).
-        code: String,
-        /// The relay's explanation.
-        message: String,
-    },
-    /// The answer contradicts what was asked or what can be checked: a
-    /// lying relay, or something between it and us.
-    #[error("the relay at {url} answered falsely: {reason}")]
-    Dishonest {
-        /// The relay's base URL.
-        url: String,
-        /// What did not hold.
-        reason: String,
-    },
-    /// The answer is not what the API documents.
-    #[error("unexpected answer from the relay at {url}: {reason}")]
-    Malformed {
-        /// The relay's base URL.
-        url: String,
-        /// What was wrong.
-        reason: String,
-    },
-}
-
-impl RelayError {
-    /// The relay's error code, for an [`RelayError::Answer`].
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Answer { code, .. } => Some(code),
-            _ => None,
-        }
-    }
-
-    /// Whether trying again later may succeed (the relay was unreachable,
-    /// rate-limited or temporarily unable to answer).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::Unreachable { .. } => true,
-            Self::Answer { code, .. } => matches!(code.as_str(), "rate_limited" | "unavailable"),
-            Self::Malformed { .. } | Self::Dishonest { .. } => false,
-        }
-    }
-}
-
-/// An event of a live conversation stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StreamEvent {
-    /// A stored envelope (not yet checked: see [`EnvelopeView::envelope`]).
-    Envelope(Box<EnvelopeView>),
-    /// The relay ended the stream: the reader may no longer read.
-    Revoked(String),
-    /// The relay ended the stream for now (its lifetime is over, or access
-    /// cannot be checked): subscribe again after the last envelope.
-    Expired(String),
-}
 
 /// A client of one relay.
 #[derive(Clone)]
@@ -325,15 +252,7 @@ impl RelayClient {
             }
             return Err(self.refusal(status, &bytes));
         }
-        Ok(Subscription {
-            client: self.clone(),
-            conversation: *conversation,
-            last: after,
-            body,
-            parser: SseParser::default(),
-            ready: Vec::new(),
-            ended: false,
-        })
+        Ok(Subscription::new(self.clone(), *conversation, after, body))
     }
 
     /// A request to `path` signed by `who` for this relay (its audience,
@@ -413,7 +332,7 @@ impl RelayClient {
         }
     }
 
-    fn json<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, RelayError> {
+    pub(super) fn json<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, RelayError> {
         serde_json::from_slice(body).map_err(|error| self.malformed(error))
     }
 
@@ -443,7 +362,7 @@ impl RelayClient {
         }
     }
 
-    fn unreachable(&self, error: TransportError) -> RelayError {
+    pub(super) fn unreachable(&self, error: TransportError) -> RelayError {
         match error {
             TransportError::Failed(reason) => RelayError::Unreachable {
                 url: self.url.clone(),
@@ -453,102 +372,6 @@ impl RelayClient {
         }
     }
 }
-
-/// A live conversation stream (`GET …/stream`).
-pub struct Subscription {
-    client: RelayClient,
-    conversation: ConversationId,
-    /// The highest sequence number delivered (or the starting `after`).
-    last: u64,
-    body: ByteStream,
-    parser: SseParser,
-    ready: Vec<StreamEvent>,
-    ended: bool,
-}
-
-impl std::fmt::Debug for Subscription {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscription")
-            .field("relay", &self.client.url)
-            .field("ended", &self.ended)
-            .finish()
-    }
-}
-
-impl Subscription {
-    /// The next event, or `None` once the stream ended (after `Revoked` or
-    /// `Expired`, or when the relay closed it).
-    pub async fn next(&mut self) -> Option<Result<StreamEvent, RelayError>> {
-        loop {
-            if !self.ready.is_empty() {
-                return Some(Ok(self.ready.remove(0)));
-            }
-            if self.ended {
-                return None;
-            }
-            let chunk = match self.body.next().await {
-                Some(Ok(chunk)) => chunk,
-                Some(Err(error)) => {
-                    self.ended = true;
-                    return Some(Err(self.client.unreachable(error)));
-                }
-                None => {
-                    self.ended = true;
-                    return None;
-                }
-            };
-            let events = self.parser.push(&chunk);
-            if self.parser.pending() > MAX_EVENT_BYTES {
-                self.ended = true;
-                return Some(Err(self.client.dishonest(format!(
-                    "a stream event longer than {MAX_EVENT_BYTES} bytes"
-                ))));
-            }
-            for event in events {
-                match event.event.as_str() {
-                    "envelope" => match self.envelope(&event.data) {
-                        Ok(view) => self.ready.push(StreamEvent::Envelope(Box::new(view))),
-                        Err(error) => {
-                            self.ended = true;
-                            return Some(Err(error));
-                        }
-                    },
-                    "revoked" => {
-                        self.ready.push(StreamEvent::Revoked(event.data));
-                        self.ended = true;
-                        break;
-                    }
-                    "expired" => {
-                        self.ready.push(StreamEvent::Expired(event.data));
-                        self.ended = true;
-                        break;
-                    }
-                    _ => {} // unknown events are for newer clients
-                }
-            }
-        }
-    }
-}
-
-impl Subscription {
-    /// An `envelope` event's view, which must be of this conversation and
-    /// come after every one before it.
-    fn envelope(&mut self, data: &str) -> Result<EnvelopeView, RelayError> {
-        let view: EnvelopeView = self.client.json(data.as_bytes())?;
-        if view.conversation != self.conversation || view.seq <= self.last {
-            return Err(self.client.dishonest(format!(
-                "the stream of {} (at #{}) sent message #{} of {}",
-                self.conversation, self.last, view.seq, view.conversation
-            )));
-        }
-        self.last = view.seq;
-        Ok(view)
-    }
-}
-
-/// The longest stream event a client buffers: one envelope's view (at most
-/// [`crate::envelope::MAX_ENVELOPE_BYTES`], base64 in JSON) with room.
-pub const MAX_EVENT_BYTES: usize = 6 << 20;
 
 fn header_value(text: &str) -> HeaderValue {
     // The authorization header is ASCII by construction.

@@ -10,12 +10,16 @@
 
 pub mod api;
 pub mod client;
+pub mod error;
 #[cfg(feature = "http-client")]
 mod hyper;
 pub mod sse;
+pub mod subscription;
 pub mod transport;
 
-pub use client::{RelayClient, RelayError, StreamEvent, Subscription};
+pub use client::RelayClient;
+pub use error::{RelayError, StreamEvent};
 #[cfg(feature = "http-client")]
 pub use hyper::HyperTransport;
+pub use subscription::{MAX_EVENT_BYTES, Subscription};
 pub use transport::{ByteStream, Transport, TransportError};
