@@ -12,7 +12,7 @@ check=()
 
 step "Host workspace"
 (cd "$INKPOST_ROOT" && cargo fmt --all "${check[@]}")
-for crate in common identity groups anchors escrow baseline e2e; do
+for crate in common identity groups anchors escrow baseline; do
   step "contracts/$crate"
   (cd "$INKPOST_ROOT/contracts/$crate" && RUSTUP_TOOLCHAIN="$CONTRACTS_TOOLCHAIN" cargo fmt "${check[@]}")
 done

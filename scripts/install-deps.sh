@@ -72,7 +72,7 @@ if [ "$want_node" -eq 1 ]; then
     rustup component add rust-src >/dev/null
     if [ ! -d "$CARGO_TARGET_DIR/release/.fingerprint" ] \
       || ! ls "$CARGO_TARGET_DIR/release/.fingerprint" | grep -q '^revive-dev-runtime'; then
-      warn "building inkpost-node from crates.io: 1,487 crates, about 1.5-2 hours on 2 cores."
+      warn "building inkpost-node from crates.io: about 1,000 crates, 1.5-2 hours on 2 cores."
       warn "If you have a binary already, stop this (Ctrl-C) and run: export INKPOST_NODE_BIN=/path/to/inkpost-node"
     fi
     # One line per 25 crates, so a long build shows it is moving.

@@ -102,6 +102,15 @@ pub struct GlobalOpts {
     pub passphrase_file: Option<PathBuf>,
 }
 
+/// Which block a read of the chain looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// The latest finalized block: what relays act on.
+    Finalized,
+    /// The best block: changes not final yet.
+    Best,
+}
+
 /// The options, resolved; the caller's key, the deployment file and the
 /// chain client, each loaded once on first use.
 #[derive(Debug)]
@@ -336,14 +345,26 @@ impl Context {
         address: Address,
         input: &[u8],
     ) -> Result<T, CliError> {
+        self.query_at(At::Finalized, contract, address, input).await
+    }
+
+    /// Reads a message's result on the block `at`.
+    pub async fn query_at<T: Decode>(
+        &self,
+        at: At,
+        contract: Contract,
+        address: Address,
+        input: &[u8],
+    ) -> Result<T, CliError> {
         // Reads need no key, but pallet-revive dry-runs only from mapped
         // accounts: the deployer's is.
         let origin = self.deployment()?.deployer;
-        self.chain()
-            .await?
-            .query(&origin, address, input)
-            .await
-            .map_err(|error| chain_error(error, contract))
+        let chain = self.chain().await?;
+        let answer = match at {
+            At::Finalized => chain.query(&origin, address, input).await,
+            At::Best => chain.query_best(&origin, address, input).await,
+        };
+        answer.map_err(|error| chain_error(error, contract))
     }
 
     /// Sends a contract call as the caller (`--as`) and waits until it is

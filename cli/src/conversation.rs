@@ -16,10 +16,10 @@ use rand_core::{OsRng, RngCore};
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::directory::{Handles, Person, person, person_at, registered_members};
+use crate::directory::{Handles, Person, Writers, person, person_at, registered_members};
 use crate::error::CliError;
 use crate::postage::{Postage, PostagePaid, postage_voucher};
-use crate::sent::SentLog;
+use crate::sent::{Position, SentLog};
 
 /// Where a message goes or is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,9 +137,10 @@ pub async fn send(
     let mut client_msg_id = [0u8; 16];
     OsRng.fill_bytes(&mut client_msg_id);
     let log = SentLog::new(ctx.home(), &me.account_id(), &conversation.id);
-    let chain = match log.next()? {
-        Some(chain) => chain,
-        None => resume_chain(ctx, me, conversation).await?,
+    let chain = match log.position()? {
+        Position::Next(chain) => chain,
+        Position::Unknown => resume_chain(ctx, me, conversation).await?,
+        Position::Pending { chain, id } => after_pending(ctx, me, chain, id).await?,
     };
     let draft = Draft {
         conversation: conversation.id,
@@ -155,6 +156,7 @@ pub async fn send(
         None => None,
     };
     let relay = ctx.relay().await?;
+    log.pending(chain, envelope.id())?;
     let answer = relay.submit(me, &envelope, voucher.as_ref()).await?;
     let receipt = answer.receipt;
     let pinned = relay.audience().await?.relay;
@@ -210,13 +212,15 @@ pub enum Body {
 }
 
 /// What a reader knows while reading one conversation: the senders'
-/// handles and chains.
+/// handles, chains and, in a group, whether they could write.
 #[derive(Debug)]
 pub struct Reading {
     /// Handles of the senders seen.
     pub handles: Handles,
     /// Each sender's chain as read.
     pub chains: SenderChains,
+    /// In a group: whether each sender could write at its messages' epochs.
+    pub writers: Writers,
 }
 
 impl Reading {
@@ -225,7 +229,28 @@ impl Reading {
         Self {
             handles: handles(conversation),
             chains: SenderChains::new(after == 0),
+            writers: Writers::default(),
         }
+    }
+
+    /// Looks up on chain what checking `views` needs: their senders'
+    /// handles and, in a group, whether each could write at its epoch.
+    pub async fn learn<'a>(
+        &mut self,
+        ctx: &Context,
+        conversation: &Conversation,
+        views: impl IntoIterator<Item = &'a EnvelopeView> + Clone,
+    ) -> Result<(), CliError> {
+        let senders = views.clone().into_iter().map(|view| view.sender);
+        self.handles.learn(ctx, senders).await?;
+        if let ConversationId::Group(group) = conversation.id {
+            let written = views.into_iter().filter_map(|view| {
+                let header = view.envelope().ok()?.header;
+                Some((header.sender, header.epoch))
+            });
+            self.writers.learn(ctx, group, written).await?;
+        }
+        Ok(())
     }
 }
 
@@ -239,7 +264,7 @@ pub fn open(
     let (sent_at_ms, body, continuity) = match view.envelope() {
         Err(error) => (0, Body::Invalid(error.to_string()), Continuity::Unchecked),
         Ok(envelope) => {
-            let body = read_body(me, conversation, view, &envelope);
+            let body = read_body(me, conversation, view, &envelope, &reading.writers);
             let continuity = if matches!(body, Body::Invalid(_)) {
                 Continuity::Unchecked
             } else {
@@ -267,6 +292,7 @@ fn read_body(
     conversation: &Conversation,
     view: &EnvelopeView,
     envelope: &Envelope,
+    writers: &Writers,
 ) -> Body {
     if envelope.header.sender != view.sender {
         return Body::Invalid(format!(
@@ -284,6 +310,17 @@ fn read_body(
         if sender != peer && *sender != me.account_id() {
             return Body::Invalid(format!(
                 "{sender} is not a party to this direct conversation: injected"
+            ));
+        }
+    }
+    // In a group, only who could write at the epoch the message names (the
+    // groups contract keeps every role with the epoch it began at).
+    if let ConversationId::Group(_) = conversation.id {
+        let (sender, epoch) = (&envelope.header.sender, envelope.header.epoch);
+        if writers.could_write(sender, epoch) != Some(true) {
+            return Body::Invalid(format!(
+                "{sender} could not write in this group at epoch {}: injected",
+                epoch.0
             ));
         }
     }
@@ -348,6 +385,23 @@ async fn resume_chain(
     }))
 }
 
+/// Where the next message goes after message `id` at `chain` was submitted
+/// without a receipt: after it if the relay holds it (its receipt was
+/// lost), else in its place (it never arrived).
+async fn after_pending(
+    ctx: &Context,
+    me: &Identity,
+    chain: SenderChain,
+    id: MessageId,
+) -> Result<SenderChain, CliError> {
+    // The client checks the answer is the envelope of that id: ours.
+    match ctx.relay().await?.envelope(me, &id).await {
+        Ok(_) => Ok(chain.next(id)),
+        Err(error) if error.code() == Some("not_found") => Ok(chain),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Every message of `conversation` after `after`, verified and opened, as
 /// `reading` goes on.
 pub async fn read(
@@ -358,10 +412,7 @@ pub async fn read(
     reading: &mut Reading,
 ) -> Result<Vec<ReadMessage>, CliError> {
     let views = list_all(ctx, me, conversation, after).await?;
-    reading
-        .handles
-        .learn(ctx, views.iter().map(|view| view.sender))
-        .await?;
+    reading.learn(ctx, conversation, &views).await?;
     Ok(views
         .iter()
         .map(|view| open(me, conversation, view, reading))
@@ -394,7 +445,7 @@ pub async fn follow(
             match event? {
                 StreamEvent::Envelope(view) => {
                     after = view.seq;
-                    reading.handles.learn(ctx, [view.sender]).await?;
+                    reading.learn(ctx, conversation, [&*view]).await?;
                     if !on_message(open(me, conversation, &view, reading)) {
                         return Ok(true);
                     }

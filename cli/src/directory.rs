@@ -1,14 +1,14 @@
 //! Who is who, from the chain: people by handle or address, groups and
 //! their members, and a cache of handles for display.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use inkpost_sdk::contracts::{Contract, GroupState, IdentityRecord, Role, groups, identity};
 use inkpost_sdk::envelope::Recipient;
-use inkpost_sdk::ids::{AccountId, Address, GroupId};
+use inkpost_sdk::ids::{AccountId, Address, Epoch, GroupId};
 
-use crate::context::Context;
+use crate::context::{At, Context};
 use crate::error::CliError;
 
 /// Members asked for per query; the groups contract answers at most this
@@ -75,12 +75,22 @@ pub async fn person_at(ctx: &Context, address: Address) -> Result<Option<Person>
     Ok(record.map(|record| Person { address, record }))
 }
 
+async fn query_groups<T: parity_scale_codec::Decode>(
+    ctx: &Context,
+    at: At,
+    input: &[u8],
+) -> Result<T, CliError> {
+    let groups = ctx.deployment()?.groups;
+    ctx.query_at(at, Contract::Groups, groups, input).await
+}
+
 /// A group's state, or not found.
 pub async fn group_state(ctx: &Context, group: GroupId) -> Result<GroupState, CliError> {
-    let deployment = ctx.deployment()?;
-    let state: Option<GroupState> = ctx
-        .query(Contract::Groups, deployment.groups, &groups::group(group))
-        .await?;
+    group_state_at(ctx, group, At::Finalized).await
+}
+
+async fn group_state_at(ctx: &Context, group: GroupId, at: At) -> Result<GroupState, CliError> {
+    let state: Option<GroupState> = query_groups(ctx, at, &groups::group(group)).await?;
     state.ok_or_else(|| CliError::NotFound(format!("there is no group {group}")))
 }
 
@@ -89,18 +99,20 @@ pub async fn members(
     ctx: &Context,
     group: GroupId,
 ) -> Result<(GroupState, Vec<(Address, Role)>), CliError> {
-    let deployment = ctx.deployment()?;
-    let state = group_state(ctx, group).await?;
+    members_at(ctx, group, At::Finalized).await
+}
+
+async fn members_at(
+    ctx: &Context,
+    group: GroupId,
+    at: At,
+) -> Result<(GroupState, Vec<(Address, Role)>), CliError> {
+    let state = group_state_at(ctx, group, at).await?;
     let mut members = Vec::with_capacity(state.member_count as usize);
     loop {
         let start = u32::try_from(members.len()).unwrap_or(u32::MAX);
-        let page: Vec<([u8; 20], Role)> = ctx
-            .query(
-                Contract::Groups,
-                deployment.groups,
-                &groups::members(group, start, MEMBER_PAGE),
-            )
-            .await?;
+        let input = groups::members(group, start, MEMBER_PAGE);
+        let page: Vec<([u8; 20], Role)> = query_groups(ctx, at, &input).await?;
         let full = page.len() as u32 == MEMBER_PAGE;
         members.extend(
             page.into_iter()
@@ -113,15 +125,21 @@ pub async fn members(
     Ok((state, members))
 }
 
-/// A group's state and its members that have an identity (those a message
-/// can be encrypted to).
+/// A group's state and the members a message is encrypted to: those with
+/// an identity, in the group at the finalized block and still at the best
+/// one (a removal is honoured before it is final).
 pub async fn registered_members(
     ctx: &Context,
     group: GroupId,
 ) -> Result<(GroupState, Vec<Person>), CliError> {
     let (state, members) = members(ctx, group).await?;
+    let (_, at_best) = members_at(ctx, group, At::Best).await?;
+    let at_best: HashSet<Address> = at_best.into_iter().map(|(address, _)| address).collect();
     let mut people = Vec::with_capacity(members.len());
     for (address, _) in members {
+        if !at_best.contains(&address) {
+            continue;
+        }
         if let Some(member) = person_at(ctx, address).await? {
             people.push(member);
         }
@@ -162,5 +180,38 @@ impl Handles {
     /// The handle of `account`, if known and registered.
     pub fn of(&self, account: &AccountId) -> Option<String> {
         self.0.get(account).cloned().flatten()
+    }
+}
+
+/// Whether senders could write in a group at the epochs their messages
+/// name, asked of the groups contract (its role history) once per sender
+/// and epoch: a reader's own check, whatever the relay accepted.
+#[derive(Debug, Default)]
+pub struct Writers(HashMap<(AccountId, Epoch), bool>);
+
+impl Writers {
+    /// Asks about every (sender, epoch) not known yet in `group`.
+    pub async fn learn(
+        &mut self,
+        ctx: &Context,
+        group: GroupId,
+        senders: impl IntoIterator<Item = (AccountId, Epoch)>,
+    ) -> Result<(), CliError> {
+        let deployment = ctx.deployment()?;
+        for (sender, epoch) in senders {
+            if let Entry::Vacant(slot) = self.0.entry((sender, epoch)) {
+                let input = groups::role_at(group, &sender.to_address(), epoch);
+                let role: Option<Role> = ctx
+                    .query(Contract::Groups, deployment.groups, &input)
+                    .await?;
+                slot.insert(role.is_some_and(Role::can_write));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `sender` could write at `epoch`, if learned.
+    pub fn could_write(&self, sender: &AccountId, epoch: Epoch) -> Option<bool> {
+        self.0.get(&(*sender, epoch)).copied()
     }
 }

@@ -356,8 +356,8 @@ mod anchors {
                 Err(Error::UnexpectedSequence { expected: 3 })
             );
             // The rejected insert is undone by the chain reverting the call
-            // (the off-chain engine does not revert); the node e2e test reads
-            // the batch back after a replay. Nothing else was written.
+            // (the off-chain engine does not revert); tests/tests/contracts
+            // reads the batch back after a replay on a node. Nothing else was written.
             assert_eq!(anchors.lookup([7; 32]), None);
             assert_eq!(anchors.latest_seq(accounts.alice), 2);
             assert_eq!(event_count(), events);

@@ -9,6 +9,11 @@ use ink::env::hash::{HashOutput, Keccak256};
 #[cfg(feature = "ink")]
 use ink::Address;
 
+/// The shortest dispute window (blocks) an escrow accepts: time enough for
+/// a payee that learns of a close to get its claim into a block and see it
+/// final (a minute at 6 s blocks). The escrow constructor refuses less.
+pub const MIN_DISPUTE_WINDOW: u32 = 10;
+
 /// The canonical X25519 public keys of small order (RFC 7748 §7; the list
 /// libsodium refuses): a shared secret with one of them does not depend on
 /// the private key.

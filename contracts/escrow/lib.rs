@@ -56,7 +56,7 @@ pub use self::escrow::{Channel, ChannelId, Error, Escrow};
 mod escrow {
     use ink::storage::Mapping;
     use ink::U256;
-    use inkpost_common::address_of;
+    use inkpost_common::{address_of, MIN_DISPUTE_WINDOW};
 
     /// Domain tag at the start of every voucher payload.
     pub const VOUCHER_TAG: [u8; 18] = *b"inkpost/voucher/v1";
@@ -133,7 +133,8 @@ mod escrow {
         Overflow,
         /// Returned if sending value out failed.
         TransferFailed,
-        /// Returned if a constructor argument is unusable (`unit` of zero).
+        /// Returned if a constructor argument is unusable (`unit` of zero, a
+        /// dispute window below [`MIN_DISPUTE_WINDOW`]).
         InvalidConfig,
     }
 
@@ -240,10 +241,11 @@ mod escrow {
         /// An escrow whose vouchers are bound to `domain` (the chain's
         /// genesis hash), that sees `unit` contract value units per native
         /// unit (10^6 on ink-node), and whose payers wait `dispute_window`
-        /// blocks between starting and finalizing a close.
+        /// blocks (at least [`MIN_DISPUTE_WINDOW`]) between starting and
+        /// finalizing a close.
         #[ink(constructor)]
         pub fn new(domain: [u8; 32], unit: U256, dispute_window: u32) -> Result<Self> {
-            if unit.is_zero() {
+            if unit.is_zero() || dispute_window < MIN_DISPUTE_WINDOW {
                 return Err(Error::InvalidConfig);
             }
             Ok(Self {

@@ -12,7 +12,7 @@ use ink::{Address, U256};
 
 /// Contract value units per native unit, as on ink-node.
 const UNIT: u128 = 1_000_000;
-const DISPUTE_WINDOW: u32 = 10;
+const DISPUTE_WINDOW: u32 = inkpost_common::MIN_DISPUTE_WINDOW;
 const DEPOSIT: u128 = 5_000_000;
 
 struct Vector {
@@ -475,9 +475,20 @@ fn attack_tip_with_zero_value() {
 }
 
 #[ink::test]
-fn a_zero_unit_is_refused() {
+fn a_zero_unit_or_a_short_dispute_window_is_refused() {
+    let unit = U256::from(UNIT);
+    let window = inkpost_common::MIN_DISPUTE_WINDOW;
     assert_eq!(
-        Escrow::new([0; 32], U256::zero(), 1).err(),
+        Escrow::new([0; 32], U256::zero(), window).err(),
         Some(Error::InvalidConfig)
     );
+    // A payer could close and settle before the payee's claim is final
+    for short in [0, 1, window - 1] {
+        assert_eq!(
+            Escrow::new([0; 32], unit, short).err(),
+            Some(Error::InvalidConfig),
+            "{short}"
+        );
+    }
+    assert!(Escrow::new([0; 32], unit, window).is_ok());
 }

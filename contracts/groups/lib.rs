@@ -13,7 +13,10 @@
 //!
 //! Every membership or role change bumps the group's **epoch**: clients
 //! encrypt for the members of the current epoch, and relays check write
-//! access at the current epoch.
+//! access at the current epoch. Each member's roles are kept with the epoch
+//! they began at, so `role_at(group, who, epoch)` answers for any past epoch:
+//! a reader checks that a message's sender could write at the epoch the
+//! message names, without trusting the relay that served it.
 //!
 //! ## Errors
 //!
@@ -25,6 +28,7 @@
 //!   who)`, `set_role(group, who, role)`, `leave(group)`,
 //!   `transfer_ownership(group, new_owner)`.
 //! - `group(group)`, `role_of(group, who)`, `can_write(group, who)`,
+//!   `role_at(group, who, epoch)`, `can_write_at(group, who, epoch)`,
 //!   `members(group, start, limit)` (paged, at most [`MAX_PAGE`]),
 //!   `epoch(group)`, `member_count(group)`: queries.
 //!
@@ -99,6 +103,18 @@ mod groups {
     struct Membership {
         role: Role,
         index: u32,
+    }
+
+    /// Entry `n` of an account's role history in a group.
+    type HistoryEntry = (GroupId, Address, u32);
+
+    /// A member's role from `epoch` on (`None`: not a member from then).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    struct RoleSince {
+        epoch: u64,
+        role: Option<Role>,
     }
 
     /// Errors of the groups contract.
@@ -219,6 +235,10 @@ mod groups {
         groups: Mapping<GroupId, Group>,
         memberships: Mapping<(GroupId, Address), Membership>,
         member_at: Mapping<(GroupId, u32), Address>,
+        /// Each account's role changes in a group, oldest first: entry `n`
+        /// of `history_len[(group, who)]`.
+        history: Mapping<HistoryEntry, RoleSince>,
+        history_len: Mapping<(GroupId, Address), u32>,
     }
 
     impl Groups {
@@ -236,6 +256,8 @@ mod groups {
                 groups: Mapping::default(),
                 memberships: Mapping::default(),
                 member_at: Mapping::default(),
+                history: Mapping::default(),
+                history_len: Mapping::default(),
             })
         }
 
@@ -279,9 +301,9 @@ mod groups {
                 return Err(Error::GroupFull);
             }
             self.ensure_registered(who)?;
-            let epoch = next_epoch(&state)?;
+            state.epoch = next_epoch(&state)?;
             self.push_member(group, &mut state, who, role)?;
-            state.epoch = epoch;
+            let epoch = state.epoch;
             self.groups.insert(group, &state);
             self.env().emit_event(MemberAdded {
                 group,
@@ -348,6 +370,7 @@ mod groups {
             let epoch = next_epoch(&state)?;
             membership.role = role;
             self.memberships.insert((group, who), &membership);
+            self.record(group, who, epoch, Some(role))?;
             state.epoch = epoch;
             self.groups.insert(group, &state);
             self.env().emit_event(RoleChanged {
@@ -383,6 +406,8 @@ mod groups {
             old.role = Role::Admin;
             self.memberships.insert((group, new_owner), &heir);
             self.memberships.insert((group, caller), &old);
+            self.record(group, new_owner, epoch, Some(Role::Owner))?;
+            self.record(group, caller, epoch, Some(Role::Admin))?;
             state.owner = new_owner;
             state.epoch = epoch;
             self.groups.insert(group, &state);
@@ -411,6 +436,34 @@ mod groups {
         #[ink(message)]
         pub fn can_write(&self, group: GroupId, who: Address) -> bool {
             self.role_of(group, who).is_some_and(Role::can_write)
+        }
+
+        /// The role `who` held in `group` at `epoch`, for any epoch up to the
+        /// current one (`None` for a later epoch, epoch 0, or a non-member).
+        #[ink(message)]
+        pub fn role_at(&self, group: GroupId, who: Address, epoch: u64) -> Option<Role> {
+            let current = self.groups.get(group)?.epoch;
+            if epoch == 0 || epoch > current {
+                return None;
+            }
+            // The changes are in epoch order: find how many began at or
+            // before `epoch`; the last of those is in force.
+            let (mut begun, mut later) = (0u32, self.history_len.get((group, who)).unwrap_or(0));
+            while begun < later {
+                let mid = begun + (later - begun) / 2;
+                if self.history.get((group, who, mid))?.epoch <= epoch {
+                    begun = mid + 1;
+                } else {
+                    later = mid;
+                }
+            }
+            self.history.get((group, who, begun.checked_sub(1)?))?.role
+        }
+
+        /// Whether `who` could post in `group` at `epoch`.
+        #[ink(message)]
+        pub fn can_write_at(&self, group: GroupId, who: Address, epoch: u64) -> bool {
+            self.role_at(group, who, epoch).is_some_and(Role::can_write)
         }
 
         /// Up to `limit` (at most [`MAX_PAGE`]) members from position `start`.
@@ -487,6 +540,22 @@ mod groups {
             self.member_at.insert((group, index), &who);
             self.memberships
                 .insert((group, who), &Membership { role, index });
+            self.record(group, who, state.epoch, Some(role))
+        }
+
+        /// Notes that `who` holds `role` in `group` from `epoch` on.
+        fn record(
+            &mut self,
+            group: GroupId,
+            who: Address,
+            epoch: u64,
+            role: Option<Role>,
+        ) -> Result<()> {
+            let len = self.history_len.get((group, who)).unwrap_or(0);
+            self.history
+                .insert((group, who, len), &RoleSince { epoch, role });
+            let len = len.checked_add(1).ok_or(Error::Overflow)?;
+            self.history_len.insert((group, who), &len);
             Ok(())
         }
 
@@ -512,6 +581,7 @@ mod groups {
             }
             self.member_at.remove((group, last));
             self.memberships.remove((group, who));
+            self.record(group, who, epoch, None)?;
             state.member_count = last;
             state.epoch = epoch;
             self.groups.insert(group, &state);
@@ -619,6 +689,54 @@ mod groups {
             assert_eq!(w.groups.role_of(g, who(4)), Some(Role::Owner));
             assert_eq!(w.groups.role_of(g, who(1)), Some(Role::Admin));
             assert_eq!(w.groups.group(g).unwrap().owner, who(4));
+        }
+
+        #[ink::test]
+        fn roles_are_known_at_every_past_epoch() {
+            let mut w = world(10);
+            let g = w.groups.create_group().unwrap(); // 1
+            w.groups.add_member(g, who(3), Role::Member).unwrap(); // 2
+            w.groups.add_member(g, who(2), Role::Admin).unwrap(); // 3
+            w.groups.set_role(g, who(3), Role::Reader).unwrap(); // 4
+            w.groups.remove_member(g, who(3)).unwrap(); // 5
+            w.groups.add_member(g, who(3), Role::Member).unwrap(); // 6
+            as_caller(2);
+            w.groups.leave(g).unwrap(); // 7
+            as_caller(1);
+            w.groups.add_member(g, who(2), Role::Member).unwrap(); // 8
+            w.groups.transfer_ownership(g, who(2)).unwrap(); // 9
+
+            // Each account's role at epochs 1 to 9 (x: not a member).
+            let (o, a, m, r, x) = (
+                Some(Role::Owner),
+                Some(Role::Admin),
+                Some(Role::Member),
+                Some(Role::Reader),
+                None,
+            );
+            let expected: [(u8, [Option<Role>; 9]); 4] = [
+                (1, [o, o, o, o, o, o, o, o, a]),
+                (2, [x, x, a, a, a, a, x, m, o]),
+                (3, [x, m, m, r, x, m, m, m, m]),
+                (4, [x; 9]),
+            ];
+            for (n, roles) in expected {
+                for (epoch, role) in (1..=9).zip(roles) {
+                    assert_eq!(
+                        w.groups.role_at(g, who(n), epoch),
+                        role,
+                        "account {n} at epoch {epoch}"
+                    );
+                    let writes = role.is_some_and(Role::can_write);
+                    assert_eq!(w.groups.can_write_at(g, who(n), epoch), writes);
+                }
+                // No answer for epoch 0, a future epoch or another group
+                assert_eq!(w.groups.role_at(g, who(n), 0), None);
+                assert_eq!(w.groups.role_at(g, who(n), 10), None);
+                assert_eq!(w.groups.role_at(g + 1, who(n), 1), None);
+            }
+            // The present agrees with the last epoch
+            assert_eq!(w.groups.role_at(g, who(3), 9), w.groups.role_of(g, who(3)));
         }
 
         #[ink::test]

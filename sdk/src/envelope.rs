@@ -704,6 +704,163 @@ mod tests {
         );
     }
 
+    /// An XChaCha20-Poly1305 ciphertext (with `aad`) that authenticates
+    /// under both `keys` with one nonce (a Poly1305 tag collision: the AEAD
+    /// does not commit to its key). Two of its blocks are solved for,
+    /// modulo 2^130 - 5, so that both tags agree; the rest is `blocks`
+    /// (16 bytes each, at least three).
+    fn collide(keys: [&[u8; 32]; 2], nonce: &[u8; 24], aad: &[u8], blocks: &[[u8; 16]]) -> Vec<u8> {
+        use chacha20::cipher::{KeyIvInit, StreamCipher};
+        use num_bigint::BigUint;
+
+        let p = (BigUint::from(1u8) << 130u32) - 5u32;
+        let two_128 = BigUint::from(1u8) << 128u32;
+        let number = |bytes: &[u8]| BigUint::from_bytes_le(bytes);
+        // Each key's Poly1305 key: the first 32 bytes of its keystream.
+        let poly = keys.map(|key| {
+            let mut block = [0u8; 32];
+            chacha20::XChaCha20::new(key.into(), nonce.into()).apply_keystream(&mut block);
+            let clamp = number(&0x0ffffffc0ffffffc0ffffffc0fffffffu128.to_le_bytes());
+            (number(&block[..16]) & clamp, number(&block[16..]))
+        });
+        // The MAC input: aad, zero padding, ciphertext (block-aligned), the
+        // two lengths; each 16-byte block m counts as m + 2^128.
+        let mut ciphertext: Vec<u8> = blocks.concat();
+        let aad_blocks = aad.len().div_ceil(16);
+        let (free_a, free_b) = (aad_blocks, aad_blocks + 1);
+        let mac_blocks = |ciphertext: &[u8]| {
+            let mut input = aad.to_vec();
+            input.resize(aad_blocks * 16, 0);
+            input.extend_from_slice(ciphertext);
+            input.extend_from_slice(&(aad.len() as u64).to_le_bytes());
+            input.extend_from_slice(&(ciphertext.len() as u64).to_le_bytes());
+            input
+                .chunks(16)
+                .map(|chunk| number(chunk) + &two_128)
+                .collect::<Vec<_>>()
+        };
+        let count = mac_blocks(&ciphertext).len();
+        // Block i is multiplied by r^(count - i).
+        let power = |r: &BigUint, i: usize| r.modpow(&BigUint::from(count - i), &p);
+        let inverse = |x: &BigUint| x.modpow(&(&p - 2u32), &p);
+        let sub = |x: &BigUint, y: &BigUint| (x + &p - (y % &p)) % &p;
+        for attempt in 0u32..1_000 {
+            // Aim both tags at one value: poly_1 = t, poly_2 = t + s1 - s2
+            // (mod 2^128), each below p.
+            let t = number(&crate::hash::blake2_256(&[b"target", &attempt.to_le_bytes()])[..16]);
+            let u = (&t + &poly[0].1 + &two_128 - &poly[1].1) % &two_128;
+            let targets = [t, u];
+            // The known blocks' sums, the two free blocks left out.
+            let known = mac_blocks(&ciphertext);
+            let rest = poly.clone().map(|(r, _)| {
+                known
+                    .iter()
+                    .enumerate()
+                    .fold(BigUint::from(0u8), |sum, (i, m)| {
+                        if i == free_a || i == free_b {
+                            sum
+                        } else {
+                            (sum + m * power(&r, i)) % &p
+                        }
+                    })
+            });
+            // x r1^a + y r1^b = t1 - rest1 and x r2^a + y r2^b = t2 - rest2.
+            let (a1, b1) = (power(&poly[0].0, free_a), power(&poly[0].0, free_b));
+            let (a2, b2) = (power(&poly[1].0, free_a), power(&poly[1].0, free_b));
+            let (e1, e2) = (sub(&targets[0], &rest[0]), sub(&targets[1], &rest[1]));
+            let det = sub(&(&a1 * &b2), &(&a2 * &b1));
+            let x = sub(&(&e1 * &b2), &(&e2 * &b1)) * inverse(&det) % &p;
+            let y = sub(&(&a1 * &e2), &(&a2 * &e1)) * inverse(&det) % &p;
+            // Usable only as full blocks: m + 2^128 with m below 2^128.
+            let block = |v: &BigUint| {
+                (v >= &two_128 && v < &(&two_128 << 1u32)).then(|| {
+                    let mut bytes = (v - &two_128).to_bytes_le();
+                    bytes.resize(16, 0);
+                    bytes
+                })
+            };
+            if let (Some(x), Some(y)) = (block(&x), block(&y)) {
+                let start = (free_a - aad_blocks) * 16;
+                ciphertext[start..start + 16].copy_from_slice(&x);
+                ciphertext[start + 16..start + 32].copy_from_slice(&y);
+                let mac: BigUint = mac_blocks(&ciphertext)
+                    .iter()
+                    .enumerate()
+                    .fold(BigUint::from(0u8), |sum, (i, m)| {
+                        (sum + m * power(&poly[0].0, i)) % &p
+                    });
+                let mut tag = ((mac + &poly[0].1) % &two_128).to_bytes_le();
+                tag.resize(16, 0);
+                ciphertext.extend_from_slice(&tag);
+                return ciphertext;
+            }
+        }
+        panic!("no collision found");
+    }
+
+    /// The invisible-salamanders attack: one signed envelope whose body
+    /// opens under two keys to two texts, one key wrapped for each reader.
+    /// The second reader is refused because the envelope commits to the
+    /// first key; without that commitment it would read another message.
+    #[test]
+    fn a_body_that_opens_under_two_keys_shows_one_text_and_refuses_the_other() {
+        let (mallory, alice, bob) = (identity("//Ferdie"), identity("//Alice"), identity("//Bob"));
+        let (for_alice, for_bob) = ([0xA1u8; 32], [0xB0u8; 32]);
+        let header = Header {
+            sender: mallory.account_id(),
+            conversation: draft().conversation,
+            epoch: draft().epoch,
+            sent_at_ms: draft().sent_at_ms,
+            client_msg_id: draft().client_msg_id,
+            chain: draft().chain,
+            key_commitment: key_commitment(&for_alice),
+        };
+        let aad = header_bytes(&header);
+        let nonce = [0x24; 24];
+        let blocks = [*b"pay bob 1 DOT ok", [0; 16], [0; 16]];
+        let body = collide([&for_alice, &for_bob], &nonce, &aad, &blocks);
+        let open_with = |key: &[u8; 32]| {
+            XChaCha20Poly1305::new(key.into())
+                .decrypt(
+                    XNonce::from_slice(&nonce),
+                    AeadPayload {
+                        msg: &body,
+                        aad: &aad,
+                    },
+                )
+                .unwrap()
+        };
+        // Both keys open the body, to different texts
+        let (text_a, text_b) = (open_with(&for_alice), open_with(&for_bob));
+        assert_ne!(text_a, text_b);
+        // Given the envelope with each reader's key wrapped, signed
+        let info = wrap_info(&aad);
+        let mut recipients = vec![
+            wrap_key(&for_alice, &info, &recipient(&alice, 1)).unwrap(),
+            wrap_key(&for_bob, &info, &recipient(&bob, 1)).unwrap(),
+        ];
+        recipients.sort_by_key(|wrapped| wrapped.recipient);
+        let payload = Payload {
+            nonce,
+            recipients,
+            ciphertext: body.clone(),
+        };
+        let signature = mallory.sign(ENVELOPE_CONTEXT, &signed_bytes(&aad, &payload));
+        let envelope = Envelope {
+            header,
+            payload,
+            signature,
+        };
+        let envelope = Envelope::from_bytes(&envelope.to_bytes()).unwrap();
+        assert_eq!(envelope.verify(), Ok(()));
+        // Then Alice reads her text, and Bob is refused his
+        assert_eq!(envelope.open(&alice).unwrap(), text_a);
+        assert_eq!(
+            envelope.open(&bob),
+            Err(EnvelopeError::KeyCommitmentMismatch)
+        );
+    }
+
     #[test]
     fn the_sender_chain_is_signed() {
         let (alice, bob) = (identity("//Alice"), identity("//Bob"));

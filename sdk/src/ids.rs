@@ -202,6 +202,17 @@ impl AccountId {
     }
 }
 
+impl Address {
+    /// The account pallet-revive keeps this address's value in when no
+    /// account is mapped to it, as for a contract: the address followed by
+    /// twelve `0xEE` bytes ([`AccountId::to_address`] gives the address back).
+    pub fn fallback_account(&self) -> AccountId {
+        let mut account = [0xEE; 32];
+        account[..20].copy_from_slice(&self.0);
+        AccountId(account)
+    }
+}
+
 impl MessageId {
     /// The id of the given canonical envelope bytes.
     pub fn of_bytes(bytes: &[u8]) -> Self {
@@ -339,5 +350,6 @@ mod tests {
         let mut account = [0xEE; 32];
         account[..20].copy_from_slice(&[0x11; 20]);
         assert_eq!(AccountId(account).to_address(), Address([0x11; 20]));
+        assert_eq!(Address([0x11; 20]).fallback_account(), AccountId(account));
     }
 }

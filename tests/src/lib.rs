@@ -1,5 +1,5 @@
 //! The test kit of Inkpost, one of each: a real node on free ports
-//! ([`node`]), fresh real databases ([`db`]), a world on chain with the
+//! ([`node`]) and finality a test can hold ([`finality`]), fresh real databases ([`db`]), a world on chain with the
 //! contracts deployed ([`world`]), relays in process or as a process
 //! ([`relay`]), a lying proxy in front of a relay ([`liar`]), and the SDK's
 //! relay client over an in-process router ([`client`]). Plus a timeout for every step that waits.
@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod db;
+pub mod finality;
 pub mod liar;
 pub mod node;
 pub mod relay;

@@ -64,6 +64,8 @@ pub struct TestNode {
     url: String,
     log: Arc<Mutex<VecDeque<String>>>,
     base_path: Option<PathBuf>,
+    /// Flags beyond the harness's own (kept for restarts).
+    extra: &'static [&'static str],
 }
 
 /// The watchdog shell and, through its stdin, the node's life.
@@ -105,15 +107,23 @@ impl TestNode {
                 url,
                 log: Arc::default(),
                 base_path: None,
+                extra: &[],
             });
         }
-        Self::spawn(None)
+        Self::spawn(None, &[])
+    }
+
+    /// Starts a fresh dev chain on which nothing becomes final by itself
+    /// (finality a day after import): a [`crate::finality::Finalizer`]
+    /// finalizes blocks, and holds finality when a test asks.
+    pub fn start_with_test_finality() -> Result<Self, NodeError> {
+        Self::spawn(None, &["--finalize-delay-sec", "86400"])
     }
 
     /// Starts a dev chain that keeps its state in `base_path`, so that
     /// [`TestNode::restart`] brings the same chain back.
     pub fn start_persistent(base_path: &Path) -> Result<Self, NodeError> {
-        Self::spawn(Some(base_path.to_owned()))
+        Self::spawn(Some(base_path.to_owned()), &[])
     }
 
     /// Kills the node (SIGKILL) and starts it again on the same state and
@@ -128,7 +138,7 @@ impl TestNode {
             return Err(NodeError::NotRestartable);
         };
         self.kill();
-        let (process, _) = launch(Some(base_path), port, &self.log)?;
+        let (process, _) = launch(Some(base_path), port, self.extra, &self.log)?;
         *self.lock() = Some(process);
         Ok(())
     }
@@ -146,14 +156,18 @@ impl TestNode {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    fn spawn(base_path: Option<PathBuf>) -> Result<Self, NodeError> {
+    fn spawn(
+        base_path: Option<PathBuf>,
+        extra: &'static [&'static str],
+    ) -> Result<Self, NodeError> {
         let log = Arc::new(Mutex::new(VecDeque::new()));
-        let (process, port) = launch(base_path.as_deref(), 0, &log)?;
+        let (process, port) = launch(base_path.as_deref(), 0, extra, &log)?;
         Ok(Self {
             process: Mutex::new(Some(process)),
             url: format!("ws://127.0.0.1:{port}"),
             log,
             base_path,
+            extra,
         })
     }
 
@@ -180,11 +194,12 @@ impl Drop for TestNode {
     }
 }
 
-/// Runs the node on `port` (0: any) under the watchdog; its process and
-/// RPC port once it listens.
+/// Runs the node on `port` (0: any) with `extra` flags under the watchdog;
+/// its process and RPC port once it listens.
 fn launch(
     base_path: Option<&Path>,
     port: u16,
+    extra: &[&str],
     log: &Arc<Mutex<VecDeque<String>>>,
 ) -> Result<(Process, u16), NodeError> {
     let path = TestNode::binary()?;
@@ -202,6 +217,7 @@ fn launch(
         .args(["--rpc-port", &port.to_string()])
         .args(["--no-prometheus", "--no-telemetry"])
         .args(["--port", "0", "-lruntime::revive=debug"])
+        .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -28,6 +28,7 @@ use inkpost_sdk::ids::{
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::units::TOKEN;
 
+use crate::finality::Finalizer;
 use crate::node::TestNode;
 use crate::within;
 
@@ -35,8 +36,9 @@ use crate::within;
 pub const DEPOSIT: u128 = TOKEN;
 /// The group member cap of the test deployments.
 pub const MAX_MEMBERS: u32 = 64;
-/// The escrow dispute window of the test deployments, in blocks.
-pub const DISPUTE_WINDOW: u32 = 8;
+/// The escrow dispute window of the test deployments, in blocks: the
+/// shortest the contract accepts.
+pub const DISPUTE_WINDOW: u32 = escrow::MIN_DISPUTE_WINDOW;
 /// What a fresh relay account is funded with.
 pub const RELAY_FUNDS: u128 = 1_000 * TOKEN;
 
@@ -121,16 +123,24 @@ impl World {
     pub fn shared() -> &'static World {
         static SHARED: OnceLock<World> = OnceLock::new();
         SHARED.get_or_init(|| {
-            // Set up on a runtime of its own: the tests' runtimes come and go.
-            std::thread::spawn(|| {
-                tokio::runtime::Runtime::new()
-                    .unwrap()
-                    .block_on(World::start(
-                        TestNode::start().unwrap_or_else(|e| panic!("{e}")),
-                    ))
+            set_up(|| async {
+                World::start(TestNode::start().unwrap_or_else(|e| panic!("{e}"))).await
             })
-            .join()
-            .unwrap_or_else(|_| panic!("setting up the shared world failed (see above)"))
+        })
+    }
+
+    /// A second shared world, for the tests of this binary that need a
+    /// change in a block that is not final yet: on a node whose finality
+    /// its [`Finalizer`] holds when a test asks (set up on first use). A
+    /// test that holds finality releases it before it ends.
+    pub fn with_test_finality() -> &'static (World, Finalizer) {
+        static HELD: OnceLock<(World, Finalizer)> = OnceLock::new();
+        HELD.get_or_init(|| {
+            set_up(|| async {
+                let node = TestNode::start_with_test_finality().unwrap_or_else(|e| panic!("{e}"));
+                let finalizer = Finalizer::start(node.url());
+                (World::start(node).await, finalizer)
+            })
         })
     }
 
@@ -294,6 +304,18 @@ impl World {
         let opened: ChannelOpened = opened.event(self.deployment.escrow).unwrap();
         ChannelId(opened.channel)
     }
+}
+
+/// Runs `setup` on a thread and runtime of its own: a world outlives the
+/// tests' runtimes, which come and go.
+fn set_up<T, F>(setup: impl FnOnce() -> F + Send + 'static) -> T
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T>,
+{
+    std::thread::spawn(|| tokio::runtime::Runtime::new().unwrap().block_on(setup()))
+        .join()
+        .unwrap_or_else(|_| panic!("setting up a shared world failed (see above)"))
 }
 
 /// `identity` as a recipient with its version-1 key.

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use inkpost_sdk::chain::deploy::{DeployParams, deploy};
+use inkpost_sdk::contracts::escrow;
 
 use super::{emit, parse_tokens, tokens};
 use crate::context::Context;
@@ -21,8 +22,9 @@ pub struct DeployOpts {
     /// The groups contract's member cap.
     #[arg(long, default_value_t = 64)]
     pub max_members: u32,
-    /// The escrow dispute window, in blocks.
-    #[arg(long, default_value_t = 10)]
+    /// The escrow dispute window, in blocks (at least 10: a payee needs the
+    /// time to claim once a payer starts closing).
+    #[arg(long, default_value_t = escrow::MIN_DISPUTE_WINDOW, value_parser = parse_dispute_window)]
     pub dispute_window: u32,
     /// A salt (any text) for a second deployment by the same account.
     #[arg(long, default_value = "inkpost")]
@@ -68,4 +70,19 @@ pub async fn run(ctx: &Context, opts: DeployOpts, out: &mut impl Write) -> Resul
         )?;
         writeln!(out, "written to {}", path.display())
     })
+}
+
+/// A dispute window of at least [`escrow::MIN_DISPUTE_WINDOW`] blocks.
+fn parse_dispute_window(text: &str) -> Result<u32, String> {
+    let blocks: u32 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of blocks"))?;
+    if blocks < escrow::MIN_DISPUTE_WINDOW {
+        return Err(format!(
+            "{blocks} blocks is too short: the escrow refuses a dispute window below {} \
+             (a payee must have time to claim once a payer starts closing)",
+            escrow::MIN_DISPUTE_WINDOW
+        ));
+    }
+    Ok(blocks)
 }

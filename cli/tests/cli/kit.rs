@@ -35,6 +35,11 @@ impl System {
     /// more relay settings in `extra`.
     pub async fn start(name: &str, extra: &[&str]) -> Self {
         let world = tokio::task::spawn_blocking(World::shared).await.unwrap();
+        Self::start_in(world, name, extra).await
+    }
+
+    /// [`System::start`] on `world` instead of the shared one.
+    pub async fn start_in(world: &'static World, name: &str, extra: &[&str]) -> Self {
         let chain = world.chain().await;
         world.funded(&chain, name).await;
         let database = TestDatabase::sqlite();

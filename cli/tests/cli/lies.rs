@@ -278,6 +278,126 @@ async fn a_message_slipped_into_a_direct_conversation_is_flagged() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_message_from_who_could_not_write_at_its_epoch_is_flagged() {
+    use base64::Engine;
+    use inkpost_sdk::ids::{ConversationId, GroupId};
+    use inkpost_tests::world::message;
+
+    let mut system = System::start("lie-writer", &["--anchoring", "false"]).await;
+    // Given Alice's group where Bob wrote as a member (epoch 3) before
+    // Alice removed him (epoch 4), and Charlie only reads
+    let group = system.group(&["bob"]).await;
+    let reader = ["group", "add", &group, "charlie", "--role", "reader"];
+    system.ok("//Alice", &reader).await;
+    system.send_as("//Bob", &group, "before I left").await;
+    system
+        .ok("//Alice", &["group", "remove", &group, "bob"])
+        .await;
+    // and envelopes an honest relay refuses, each validly signed: Charlie's
+    // as a reader, and Bob's at the epoch after his removal
+    let conversation = ConversationId::Group(GroupId(group.parse().unwrap()));
+    let everyone = ["//Alice", "//Charlie"];
+    let forged = [
+        (
+            "//Charlie",
+            message("//Charlie", conversation, 4, &everyone, 7),
+        ),
+        ("//Bob", message("//Bob", conversation, 4, &everyone, 8)),
+    ];
+    let injected: Vec<_> = forged
+        .iter()
+        .zip(2..)
+        .map(|((who, envelope), seq)| {
+            serde_json::json!({
+                "id": envelope.id(),
+                "conversation": conversation,
+                "seq": seq,
+                "sender": identity(who).account_id(),
+                "received_at_ms": 1,
+                "envelope": base64::engine::general_purpose::STANDARD.encode(envelope.to_bytes()),
+            })
+        })
+        .collect();
+    // When the relay adds them to the group
+    let _liar = system
+        .behind(rewriting(
+            |route| route.ends_with("/envelopes"),
+            move |_, page| {
+                let envelopes = page["envelopes"].as_array_mut().unwrap();
+                if !envelopes.is_empty() {
+                    envelopes.extend(injected.iter().cloned());
+                    page["next_after"] = 3.into();
+                }
+            },
+        ))
+        .await;
+    // Then Alice reads Bob's message of when he was a member, and both
+    // injected ones flagged, never as messages
+    let read = system.json("//Alice", &["read", "--group", &group]).await;
+    let messages = read.as_array().unwrap();
+    assert_eq!(messages.len(), 3, "{read}");
+    assert_eq!(messages[0]["body"]["text"], "before I left", "{read}");
+    for injected in &messages[1..] {
+        assert_eq!(injected["body"]["status"], "invalid", "{read}");
+        let reason = injected["body"]["text"].as_str().unwrap();
+        assert!(
+            reason.contains("could not write in this group at epoch 4"),
+            "{read}"
+        );
+    }
+    system.stop().await;
+}
+
+/// A relay whose answer to every submission is lost: 503 after it stored
+/// the message (`stored`), or instead of storing it.
+fn lost_answers(stored: bool) -> impl inkpost_tests::liar::Lie {
+    move |asked: Asked, upstream: Upstream| async move {
+        if asked.method == http::Method::POST && asked.route() == "/v1/envelopes" {
+            if stored {
+                upstream.answer(&asked).await;
+            }
+            let body = serde_json::json!({"error": "unavailable", "message": "lost"});
+            return json_answer(StatusCode::SERVICE_UNAVAILABLE, &body);
+        }
+        upstream.stream(&asked).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_whose_answer_was_lost_keeps_the_sender_s_chain_whole() {
+    let mut system = System::start("lie-lost-answer", &["--anchoring", "false"]).await;
+    system.sent("//Bob", &["--to", "alice", "one"]).await;
+    // When the relay stores Bob's second message but its answer is lost,
+    // and he sends a third
+    let liar = system.behind(lost_answers(true)).await;
+    let lost = system.cli("//Bob", &["send", "--to", "alice", "two"]).await;
+    assert!(lost.is_err(), "{lost:?}");
+    drop(liar);
+    system.honest();
+    system.sent("//Bob", &["--to", "alice", "three"]).await;
+    // Then Alice reads all three in order: the third follows the second,
+    // not in its place
+    let read = system.json("//Alice", &["read", "--with", "bob"]).await;
+    assert_eq!(texts(&read), owned(&["one", "two", "three"]));
+    for message in read.as_array().unwrap() {
+        assert_eq!(message["continuity"]["status"], "in_order", "{read}");
+    }
+    // And a message that never reached the relay leaves no gap either
+    let liar = system.behind(lost_answers(false)).await;
+    let dropped = system
+        .cli("//Bob", &["send", "--to", "alice", "never"])
+        .await;
+    assert!(dropped.is_err(), "{dropped:?}");
+    drop(liar);
+    system.honest();
+    system.sent("//Bob", &["--to", "alice", "four"]).await;
+    let read = system.json("//Alice", &["read", "--with", "bob"]).await;
+    assert_eq!(texts(&read), owned(&["one", "two", "three", "four"]));
+    assert_eq!(read[3]["continuity"]["status"], "in_order", "{read}");
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_withheld_or_reordered_message_shows_as_a_gap() {
     let mut system = System::start("lie-withhold", &["--anchoring", "false"]).await;
     for text in ["one", "two", "three"] {

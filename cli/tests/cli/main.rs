@@ -9,6 +9,7 @@ mod kit;
 mod chat;
 mod deployment;
 mod failures;
+mod finality;
 mod identity;
 mod lies;
 mod payments;

@@ -1,15 +1,20 @@
 //! The relay's view of identities and groups on chain: answers access
 //! questions from a cache, asks the contracts (by dry run) on a miss, and
 //! keeps the cache current by following finalized blocks and applying the
-//! identity and groups contracts' events. While the node is unreachable the
-//! cache still answers reads, but writes cannot be authorized.
+//! identity and groups contracts' events. It also watches best blocks for
+//! removals from groups: a member removed in a block that is not final yet
+//! loses access at once (until finality confirms it, or passes that block
+//! on another fork). While the node is unreachable the cache still answers
+//! reads, but writes cannot be authorized.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use async_trait::async_trait;
-use inkpost_sdk::chain::{Chain, ChainError, ContractEvent};
+use inkpost_sdk::chain::{Chain, ChainConfig, ChainError, ContractEvent};
 use inkpost_sdk::contracts::escrow::CloseStarted;
+use inkpost_sdk::contracts::groups::MemberRemoved;
 use inkpost_sdk::contracts::{
     Channel, Event, GroupState, IdentityRecord, Role, escrow, groups, identity,
 };
@@ -74,6 +79,9 @@ pub struct ChainView {
     applied_through: Arc<AtomicU64>,
     /// Woken when a finalized escrow event starts closing a channel.
     closes: Arc<Notify>,
+    /// Members removed in best blocks above `applied_through`, with the
+    /// block's number: refused before their removal is final.
+    removed_in_best: Arc<RwLock<HashMap<(GroupId, Address), u64>>>,
 }
 
 impl ChainView {
@@ -87,6 +95,7 @@ impl ChainView {
             following: Arc::default(),
             applied_through: Arc::default(),
             closes: Arc::default(),
+            removed_in_best: Arc::default(),
         }
     }
 
@@ -125,6 +134,24 @@ impl ChainView {
     /// `who`'s role in `group` and the group's epoch, or `None` if there
     /// is no such group.
     async fn cached_group_access(
+        &self,
+        group: GroupId,
+        who: &Address,
+    ) -> Result<Option<GroupAccess>, ViewError> {
+        let access = self.finalized_group_access(group, who).await?;
+        let removed = self
+            .removed_in_best
+            .read()
+            .await
+            .contains_key(&(group, *who));
+        Ok(access.map(|access| GroupAccess {
+            role: access.role.filter(|_| !removed),
+            ..access
+        }))
+    }
+
+    /// `cached_group_access` as of the finalized blocks applied.
+    async fn finalized_group_access(
         &self,
         group: GroupId,
         who: &Address,
@@ -220,12 +247,15 @@ impl ChainView {
     }
 
     /// Follows finalized blocks until the subscription ends, applying the
-    /// identity and groups contracts' events. Returns why it stopped.
+    /// identity and groups contracts' events, and best blocks for removals
+    /// from groups. Returns why it stopped.
     pub async fn follow(&self) -> ChainError {
-        let mut blocks = match self.chain.api().blocks().subscribe_finalized().await {
-            Ok(blocks) => blocks,
-            Err(error) => return error.into(),
-        };
+        let blocks = self.chain.api().blocks();
+        let (mut finalized, mut best) =
+            match tokio::try_join!(blocks.subscribe_finalized(), blocks.subscribe_best()) {
+                Ok(subscriptions) => subscriptions,
+                Err(error) => return error.into(),
+            };
         // Events of blocks finalized while no subscription ran (an outage,
         // a reconnect) were never applied: forget every cached answer.
         self.forget_all().await;
@@ -233,41 +263,69 @@ impl ChainView {
         // the first block arrives, or rules that count blocks from
         // `applied_through` (postage expiry) would count from 0.
         match self.chain.finalized_number().await {
-            Ok(finalized) => {
-                self.applied_through.store(finalized, Ordering::Release);
+            Ok(number) => {
+                self.applied_through.store(number, Ordering::Release);
             }
             Err(error) => return error,
         }
         self.following.store(true, Ordering::Relaxed);
         let error = loop {
-            let block = match blocks.next().await {
-                Some(Ok(block)) => block,
-                Some(Err(error)) => break error.into(),
-                None => break ChainError::Dispatch("finalized block subscription ended".into()),
+            let outcome = tokio::select! {
+                block = finalized.next() => match block {
+                    Some(Ok(block)) => self.apply_finalized(block).await,
+                    Some(Err(error)) => Err(error.into()),
+                    None => Err(ChainError::Dispatch("finalized block subscription ended".into())),
+                },
+                block = best.next() => match block {
+                    Some(Ok(block)) => self.watch_best(block).await,
+                    Some(Err(error)) => Err(error.into()),
+                    None => Err(ChainError::Dispatch("best block subscription ended".into())),
+                },
             };
-            let events = match block.events().await {
-                Ok(events) => events,
-                Err(error) => break error.into(),
-            };
-            for event in events.find::<inkpost_sdk::chain::node::revive::events::ContractEmitted>()
-            {
-                match event {
-                    Ok(event) => {
-                        self.apply(&ContractEvent {
-                            contract: Address(event.contract.0),
-                            topics: event.topics.iter().map(|topic| topic.0).collect(),
-                            data: event.data,
-                        })
-                        .await
-                    }
-                    Err(error) => tracing::warn!(%error, "undecodable event"),
-                }
+            if let Err(error) = outcome {
+                break error;
             }
-            self.applied_through
-                .store(u64::from(block.number()), Ordering::Release);
         };
         self.following.store(false, Ordering::Relaxed);
         error
+    }
+
+    /// Applies a finalized block's contract events; removals seen in best
+    /// blocks up to it are now the finalized state's to answer.
+    async fn apply_finalized(&self, block: Block) -> Result<(), ChainError> {
+        let number = u64::from(block.number());
+        for event in contract_events(&block).await? {
+            self.apply(&event).await;
+        }
+        self.applied_through.store(number, Ordering::Release);
+        self.removed_in_best
+            .write()
+            .await
+            .retain(|_, seen_in| *seen_in > number);
+        Ok(())
+    }
+
+    /// Notes the removals from groups in a best block.
+    async fn watch_best(&self, block: Block) -> Result<(), ChainError> {
+        let number = u64::from(block.number());
+        if number <= self.applied_through.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        for event in contract_events(&block).await? {
+            if event.contract != self.contracts.groups {
+                continue;
+            }
+            if let Some(removed) = MemberRemoved::decode_event(&event.topics, &event.data) {
+                let key = (GroupId(removed.group), Address(removed.member));
+                tracing::debug!(
+                    group = removed.group,
+                    block = number,
+                    "removal in a best block"
+                );
+                self.removed_in_best.write().await.insert(key, number);
+            }
+        }
+        Ok(())
     }
 
     /// How many answers the view holds cached, all caches together (each
@@ -315,6 +373,27 @@ impl ChainView {
             }
         }
     }
+}
+
+/// A block as subxt follows it.
+type Block = subxt::blocks::Block<ChainConfig, subxt::OnlineClient<ChainConfig>>;
+
+/// The contract events in `block`, in order (undecodable ones are logged
+/// and skipped).
+async fn contract_events(block: &Block) -> Result<Vec<ContractEvent>, ChainError> {
+    let events = block.events().await?;
+    let mut found = Vec::new();
+    for event in events.find::<inkpost_sdk::chain::node::revive::events::ContractEmitted>() {
+        match event {
+            Ok(event) => found.push(ContractEvent {
+                contract: Address(event.contract.0),
+                topics: event.topics.iter().map(|topic| topic.0).collect(),
+                data: event.data,
+            }),
+            Err(error) => tracing::warn!(%error, "undecodable event"),
+        }
+    }
+    Ok(found)
 }
 
 #[async_trait]

@@ -14,6 +14,7 @@ pub mod deploy;
 mod error;
 mod outcome;
 mod signer;
+mod submit;
 
 pub use client::{Chain, create2_address};
 pub use error::ChainError;

@@ -6,6 +6,9 @@ use parity_scale_codec::{Decode, Encode};
 use super::{Contract, Event, ink_input, topic, u256};
 use crate::ids::{AccountId, Address, ChannelId, MessageId};
 
+/// The shortest dispute window (blocks) the escrow contract accepts.
+pub use inkpost_common::MIN_DISPUTE_WINDOW;
+
 /// A payment channel (`inkpost_escrow::Channel`); amounts in native units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
 pub struct Channel {

@@ -4,7 +4,7 @@
 use parity_scale_codec::{Decode, Encode};
 
 use super::{Contract, Event, ink_input, topic};
-use crate::ids::{Address, GroupId};
+use crate::ids::{Address, Epoch, GroupId};
 
 /// A group role (`inkpost_groups::Role`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode)]
@@ -42,6 +42,12 @@ pub struct GroupState {
 /// `role_of(group, who) -> Option<Role>`
 pub fn role_of(group: GroupId, who: &Address) -> Vec<u8> {
     ink_input("role_of", (group.0, who.0))
+}
+
+/// `role_at(group, who, epoch) -> Option<Role>`: the role `who` held at
+/// `epoch` (none for a later epoch than the group's).
+pub fn role_at(group: GroupId, who: &Address, epoch: Epoch) -> Vec<u8> {
+    ink_input("role_at", (group.0, who.0, epoch.0))
 }
 
 /// `group(group) -> Option<GroupState>`

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail, ensure};
 use inkpost_sdk::chain::{Chain, DryRun, Finality, Sr25519Signer, StorageDeposit};
+use inkpost_sdk::contracts::escrow::MIN_DISPUTE_WINDOW;
 use inkpost_sdk::contracts::{ink_input, u256};
 use inkpost_sdk::ids::{Address, ChannelId, KeyVersion, MessageId};
 use inkpost_sdk::keys::Identity;
@@ -363,6 +364,17 @@ async fn main() -> anyhow::Result<()> {
     bench
         .query(&id(&bob), "inkpost_groups", "epoch", "epoch", group)
         .await?;
+    // What a reader asks once per sender and epoch: Bob's role at epoch 2,
+    // before set_role made him admin (a search over his role history).
+    bench
+        .query(
+            &id(&bob),
+            "inkpost_groups",
+            "role_at (a past epoch)",
+            "role_at",
+            (group, addr(&bob).0, 2u64),
+        )
+        .await?;
     bench
         .call(
             &bob,
@@ -448,7 +460,11 @@ async fn main() -> anyhow::Result<()> {
     // Escrow, with vouchers signed by the SDK.
     let domain = bench.chain.genesis_hash();
     let escrow = bench
-        .deploy(&alice, "inkpost_escrow", (domain, u256(unit), 1u32))
+        .deploy(
+            &alice,
+            "inkpost_escrow",
+            (domain, u256(unit), MIN_DISPUTE_WINDOW),
+        )
         .await?;
     let expiry = bench.best_block().await? + 1_000;
     let open_args = (addr(&bob).0, id(&alice).account_id().0, expiry);
@@ -499,7 +515,9 @@ async fn main() -> anyhow::Result<()> {
             0,
         )
         .await?;
-    bench.next_block(&charlie).await?;
+    for _ in 0..MIN_DISPUTE_WINDOW {
+        bench.next_block(&charlie).await?;
+    }
     bench
         .call(&alice, "inkpost_escrow", "finalize", "finalize", channel, 0)
         .await?;
