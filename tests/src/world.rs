@@ -151,12 +151,16 @@ impl World {
         let chain = within(60, "connect to the node", Chain::connect(node.url()))
             .await
             .unwrap();
-        let deployment = within(
-            300,
-            "deploy the contracts",
-            deploy_contracts(&chain, &signer("//Alice"), [0x1a; 32]),
-        )
-        .await;
+        let alice = signer("//Alice");
+        let deploying = deploy_contracts(&chain, &alice, [0x1a; 32]);
+        let deployment = tokio::time::timeout(std::time::Duration::from_secs(300), deploying)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "timed out after 300 s: deploy the contracts; the node's last lines:\n{}",
+                    node.log_tail()
+                )
+            });
         let deployment_file = dir.join("deployment.json");
         deployment.save(&deployment_file).unwrap();
         for (uri, handle) in REGISTERED {
