@@ -6,6 +6,7 @@
 use axum::body::Body;
 use bytes::Bytes;
 use http::StatusCode;
+use inkpost_sdk::envelope::Envelope;
 use inkpost_sdk::relay::RelayClient;
 use inkpost_sdk::units::TOKEN;
 use inkpost_tests::liar::{Asked, Upstream, json_answer, rewriting};
@@ -227,9 +228,42 @@ async fn a_paging_loop_needs_the_relay_to_move_on() {
     system.stop().await;
 }
 
+/// The view a relay would give of `envelope` stored as number `seq` of its
+/// conversation.
+fn view_of(envelope: &Envelope, seq: u64) -> serde_json::Value {
+    use base64::Engine;
+    serde_json::json!({
+        "id": envelope.id(),
+        "conversation": envelope.header.conversation,
+        "seq": seq,
+        "sender": envelope.header.sender,
+        "received_at_ms": 1,
+        "envelope": base64::engine::general_purpose::STANDARD.encode(envelope.to_bytes()),
+    })
+}
+
+/// A relay that adds `views` to every page of a conversation that has
+/// messages, and says to go on after the last of them.
+fn appending(views: Vec<serde_json::Value>) -> impl inkpost_tests::liar::Lie {
+    let last = views
+        .last()
+        .map_or(0, |view| view["seq"].as_u64().expect("a view's seq"));
+    rewriting(
+        |route| route.ends_with("/envelopes"),
+        move |_, page| {
+            let envelopes = page["envelopes"]
+                .as_array_mut()
+                .expect("a page's envelopes");
+            if !envelopes.is_empty() {
+                envelopes.extend(views.iter().cloned());
+                page["next_after"] = last.into();
+            }
+        },
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_slipped_into_a_direct_conversation_is_flagged() {
-    use base64::Engine;
     use inkpost_sdk::ids::{ConversationId, DirectId};
     use inkpost_tests::world::message;
 
@@ -240,27 +274,8 @@ async fn a_message_slipped_into_a_direct_conversation_is_flagged() {
     let (alice, bob) = (identity("//Alice"), identity("//Bob"));
     let direct = ConversationId::Direct(DirectId::between(&alice.account_id(), &bob.account_id()));
     let forged = message("//Eve", direct, 0, &["//Alice", "//Bob"], 9);
-    let injected = serde_json::json!({
-        "id": forged.id(),
-        "conversation": direct,
-        "seq": 2,
-        "sender": identity("//Eve").account_id(),
-        "received_at_ms": 1,
-        "envelope": base64::engine::general_purpose::STANDARD.encode(forged.to_bytes()),
-    });
     // When the relay adds it to the conversation
-    let _liar = system
-        .behind(rewriting(
-            |route| route.ends_with("/envelopes"),
-            move |_, page| {
-                let envelopes = page["envelopes"].as_array_mut().unwrap();
-                if !envelopes.is_empty() {
-                    envelopes.push(injected.clone());
-                    page["next_after"] = 2.into();
-                }
-            },
-        ))
-        .await;
+    let _liar = system.behind(appending(vec![view_of(&forged, 2)])).await;
     // Then Alice sees Bob's message, and Eve's flagged, never as a message
     let read = system.json("//Alice", &["read", "--with", "bob"]).await;
     let messages = read.as_array().unwrap();
@@ -279,7 +294,6 @@ async fn a_message_slipped_into_a_direct_conversation_is_flagged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_message_from_who_could_not_write_at_its_epoch_is_flagged() {
-    use base64::Engine;
     use inkpost_sdk::ids::{ConversationId, GroupId};
     use inkpost_tests::world::message;
 
@@ -298,39 +312,15 @@ async fn a_group_message_from_who_could_not_write_at_its_epoch_is_flagged() {
     let conversation = ConversationId::Group(GroupId(group.parse().unwrap()));
     let everyone = ["//Alice", "//Charlie"];
     let forged = [
-        (
-            "//Charlie",
-            message("//Charlie", conversation, 4, &everyone, 7),
-        ),
-        ("//Bob", message("//Bob", conversation, 4, &everyone, 8)),
+        message("//Charlie", conversation, 4, &everyone, 7),
+        message("//Bob", conversation, 4, &everyone, 8),
     ];
-    let injected: Vec<_> = forged
-        .iter()
-        .zip(2..)
-        .map(|((who, envelope), seq)| {
-            serde_json::json!({
-                "id": envelope.id(),
-                "conversation": conversation,
-                "seq": seq,
-                "sender": identity(who).account_id(),
-                "received_at_ms": 1,
-                "envelope": base64::engine::general_purpose::STANDARD.encode(envelope.to_bytes()),
-            })
-        })
+    let views = forged.iter().zip(2..);
+    let views = views
+        .map(|(envelope, seq)| view_of(envelope, seq))
         .collect();
     // When the relay adds them to the group
-    let _liar = system
-        .behind(rewriting(
-            |route| route.ends_with("/envelopes"),
-            move |_, page| {
-                let envelopes = page["envelopes"].as_array_mut().unwrap();
-                if !envelopes.is_empty() {
-                    envelopes.extend(injected.iter().cloned());
-                    page["next_after"] = 3.into();
-                }
-            },
-        ))
-        .await;
+    let _liar = system.behind(appending(views)).await;
     // Then Alice reads Bob's message of when he was a member, and both
     // injected ones flagged, never as messages
     let read = system.json("//Alice", &["read", "--group", &group]).await;

@@ -20,16 +20,19 @@ async fn identity_refuses_wrong_deposits_bad_handles_foreign_keys_and_taken_name
     // When Mallory registers without the exact deposit, with a bad handle,
     // with Bob's account id, or as "bob", each is refused
     let register = |handle: &str, account: AccountId| identity::register(handle, &account, &key);
-    for value in [DEPOSIT - 1, DEPOSIT + 1, 0] {
-        let refusal = refused_paying(
+    let refused = async |value: u128, input: Vec<u8>| {
+        refused_paying(
             &chain,
             &mallory,
             Contract::Identity,
             contract,
             value,
-            &register("mallory", me.account_id()),
+            &input,
         )
-        .await;
+        .await
+    };
+    for value in [DEPOSIT - 1, DEPOSIT + 1, 0] {
+        let refusal = refused(value, register("mallory", me.account_id())).await;
         assert!(
             matches!(
                 refusal,
@@ -50,29 +53,12 @@ async fn identity_refuses_wrong_deposits_bad_handles_foreign_keys_and_taken_name
         (register("bob", me.account_id()), IdentityError::HandleTaken),
     ];
     for (input, expected) in tries {
-        let refusal = refused_paying(
-            &chain,
-            &mallory,
-            Contract::Identity,
-            contract,
-            DEPOSIT,
-            &input,
-        )
-        .await;
-        assert_eq!(refusal, error(expected));
+        assert_eq!(refused(DEPOSIT, input).await, error(expected));
     }
     // and a second handle after a first one is refused too
     let input = register("mallory", me.account_id());
     call_ok(&chain, &mallory, contract, DEPOSIT, input).await;
-    let refusal = refused_paying(
-        &chain,
-        &mallory,
-        Contract::Identity,
-        contract,
-        DEPOSIT,
-        &register("mallory2", me.account_id()),
-    )
-    .await;
+    let refusal = refused(DEPOSIT, register("mallory2", me.account_id())).await;
     assert_eq!(refusal, error(IdentityError::AlreadyRegistered));
 
     // Then "bob" is still Bob's, and Mallory holds exactly one handle
