@@ -72,6 +72,23 @@ find_cargo_contract() {
   return 1
 }
 
+# wasm-bindgen-cli must be the version of the wasm-bindgen crate (Cargo.toml).
+WASM_BINDGEN_VERSION="0.2.130"
+
+# wasm-bindgen at $WASM_BINDGEN_VERSION: PATH, or the one
+# scripts/install-deps.sh --web built. Prints its path or nothing.
+find_wasm_bindgen() {
+  local candidate
+  for candidate in "$(command -v wasm-bindgen 2>/dev/null)" "$INKPOST_TOOLS/bin/wasm-bindgen"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ] \
+      && [ "$("$candidate" --version 2>/dev/null)" = "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
 # A TCP port nobody listens on now.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

@@ -6,19 +6,24 @@
 #   - inkpost-node (our dev chain, node/): $INKPOST_NODE_BIN or `inkpost-node` on
 #     PATH if present, else built from node/ (about 1.5-2 hours cold on 2
 #     cores; minutes once built: cargo keeps it in $CARGO_TARGET_DIR);
-#   - cargo-contract 6.0.0-beta.2 with --cargo-contract (about 45 minutes).
+#   - cargo-contract 6.0.0-beta.2 with --cargo-contract (about 15-45 minutes);
+#   - with --web, what the web client's build and browser tests need: the
+#     wasm32 target, wasm-bindgen-cli, Node.js with npm, Debian's chromium,
+#     and web/'s npm packages (playwright-core).
 #
-# Usage: scripts/install-deps.sh [--no-node] [--cargo-contract]
+# Usage: scripts/install-deps.sh [--no-node] [--cargo-contract] [--web]
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 want_node=1
 want_cargo_contract=0
+want_web=0
 for arg in "$@"; do
   case "$arg" in
     --no-node) want_node=0 ;;
     --cargo-contract) want_cargo_contract=1 ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --web) want_web=1 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $arg" "run: scripts/install-deps.sh --help" ;;
   esac
 done
@@ -104,4 +109,22 @@ if [ "$want_cargo_contract" -eq 1 ]; then
     timed rustup run "$CONTRACTS_TOOLCHAIN" cargo install cargo-contract --version "$CARGO_CONTRACT_VERSION" \
       --locked --root "$INKPOST_TOOLS" --target-dir "$CARGO_TARGET_DIR/cargo-contract"
   fi
+fi
+
+if [ "$want_web" -eq 1 ]; then
+  step "The web client's tools (wasm32, wasm-bindgen $WASM_BINDGEN_VERSION, Node.js, Chromium)"
+  rustup target add wasm32-unknown-unknown >/dev/null
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  command -v chromium >/dev/null || [ -n "${CHROMIUM:-}" ] || apt_install chromium
+  if tool="$(find_wasm_bindgen)"; then
+    ok "using $tool"
+  else
+    info "building wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io (about 5 minutes)"
+    # Not --locked: its lock file pins webpki-roots 1.0.11, which crates.io
+    # no longer serves (yanked); the newest compatible versions build.
+    timed cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" \
+      --root "$INKPOST_TOOLS" --target-dir "$CARGO_TARGET_DIR/wasm-bindgen-cli"
+  fi
+  (cd "$INKPOST_ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
+  ok "node $(node --version), $(chromium --version 2>/dev/null || echo "chromium at ${CHROMIUM:-}")"
 fi

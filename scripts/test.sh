@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of Inkpost: formatting, lints, the tests of the
-# host workspace (SDK, relay, CLI, end-to-end against a real node), and the
-# contracts' unit tests and end-to-end tests.
+# host workspace (SDK, relay, CLI, end-to-end against a real node, the SDK's
+# WebAssembly build in headless Chromium), and the contracts' unit tests.
 #
 # Usage: scripts/test.sh [--quick]
 #   --quick  the fast tier: formatting, lints, the SDK, the store on SQLite
@@ -31,7 +31,7 @@ started=$SECONDS
 if [ "$quick" -eq 1 ]; then
   "$INKPOST_ROOT/scripts/install-deps.sh" --no-node
 else
-  "$INKPOST_ROOT/scripts/install-deps.sh" --cargo-contract
+  "$INKPOST_ROOT/scripts/install-deps.sh" --cargo-contract --web
   node="$(find_node)" || die "the dev node is still missing after install-deps.sh"
   export CONTRACTS_NODE="$node"
 fi
@@ -63,7 +63,14 @@ for code in "$INKPOST_ROOT"/contracts/artifacts/*.polkavm; do
 done
 ok "every .polkavm rebuilt byte for byte"
 
-step "Host workspace tests (SDK, relay, CLI, end-to-end on the dev node)"
+step "The SDK with its pure-Rust cryptography alone (what WebAssembly runs)"
+timed cargo test -p inkpost-sdk --no-default-features --features pure --locked --lib
+
+step "The web build: the SDK in WebAssembly (web/pkg) for the browser tests"
+timed cargo clippy -p inkpost-web --target wasm32-unknown-unknown --locked -q -- -D warnings
+timed "$INKPOST_ROOT/scripts/build-web.sh"
+
+step "Host workspace tests (SDK, relay, CLI, end-to-end on the dev node, the browser)"
 timed cargo test --workspace --all-features --locked
 
 # Each contract is a workspace of its own (see contracts/README.md); they

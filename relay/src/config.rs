@@ -20,6 +20,7 @@ use inkpost_sdk::keys::Identity;
 
 use crate::anchor::AnchorSettings;
 use crate::api::Limits;
+use crate::api::cors::Origins;
 use crate::directory::Contracts;
 use crate::postage::PostageSettings;
 use crate::store::DatabaseSettings;
@@ -106,6 +107,17 @@ pub struct HttpSettings {
     /// `Authorization: Bearer …` (without it, to this machine only).
     #[arg(long, env = "INKPOST_RELAY_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Let web pages from this origin call the API (`https://chat.example`,
+    /// `http://127.0.0.1:5173`; repeat the flag or separate with commas;
+    /// `*` for any page). None by default: browsers then refuse other
+    /// sites' pages the relay's answers.
+    #[arg(
+        long = "cors-origin",
+        env = "INKPOST_RELAY_CORS_ORIGINS",
+        value_delimiter = ',',
+        value_parser = Origins::parse_setting
+    )]
+    pub cors_origins: Vec<Origins>,
 }
 
 /// The chain the relay follows and acts on.

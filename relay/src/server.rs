@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::anchor::Anchorer;
+use crate::api::cors::Origins;
 use crate::api::{AppState, app};
 use crate::clock::now_ms;
 use crate::config::{RelayConfig, RetentionSettings};
@@ -170,6 +171,9 @@ pub async fn serve(
     let mut state = AppState::new(store, view, identity, config.limits);
     if let Some(token) = &config.http.metrics_token {
         state = state.with_metrics_token(token);
+    }
+    if let Some(origins) = Origins::merge(&config.http.cors_origins) {
+        state = state.with_cors(origins);
     }
     if let Some(anchorer) = config.anchoring.anchored_by {
         state = state.with_anchorer(anchorer);

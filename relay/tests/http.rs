@@ -9,6 +9,7 @@
 use std::net::SocketAddr;
 
 use http::{Method, Request, StatusCode, header};
+use inkpost_relay::api::cors::Origins;
 use inkpost_relay::api::{AppState, ErrorBody, Limits, app};
 use inkpost_relay::clock::now_ms;
 use inkpost_relay::directory::Snapshot;
@@ -17,7 +18,7 @@ use inkpost_sdk::contracts::Role;
 use inkpost_sdk::envelope::Envelope;
 use inkpost_sdk::ids::{ConversationId, DirectId, GroupId, KeyVersion};
 use inkpost_sdk::keys::Identity;
-use inkpost_sdk::relay::{RelayClient, StreamEvent};
+use inkpost_sdk::relay::{RelayClient, StreamEvent, Transport};
 use inkpost_tests::client::{RouterTransport, copy};
 use inkpost_tests::db::Kind;
 use inkpost_tests::relay::RouterRelay;
@@ -42,6 +43,8 @@ inkpost_tests::on_both!(
     a_stream_ends_when_its_lifetime_is_over,
     metrics_are_for_this_machine_or_the_token_holder,
     live_streams_are_capped_per_identity,
+    a_get_may_carry_its_signature_in_the_query_and_nothing_else_may,
+    only_the_named_origins_get_cors_answers,
 );
 
 /// Alice, Bob and Charlie registered; group 1 of Alice (owner), Bob
@@ -735,4 +738,152 @@ async fn live_streams_are_capped_per_identity(kind: Kind) {
     let _bobs = open(bob(), alice()).await.unwrap();
     drop(first);
     open(alice(), bob()).await.unwrap();
+}
+
+/// A browser's `EventSource` sends no headers: a `GET` may carry its
+/// signature as its last query parameter, over the URL before it. A `POST`
+/// may not (nothing stored), an altered query does not verify, a used one
+/// is a replay.
+async fn a_get_may_carry_its_signature_in_the_query_and_nothing_else_may(kind: Kind) {
+    let relay = relay(kind).await;
+    let audience = relay.client.audience().await.unwrap();
+    let conversation = alice_and_bob();
+    let peer = bob().account_id();
+    let signed_url = |route: &str, query: &str| {
+        let path = format!("/v1/conversations/{conversation}/{route}?{query}");
+        RequestAuth::sign(&alice(), &audience, "GET", &path, b"", now_ms()).append_to(&path)
+    };
+    let get = |url: &str| relay.client.request(Method::GET, url);
+
+    let list = signed_url("envelopes", &format!("after=0&peer={peer}"));
+    let response = relay.client.exchange(get(&list)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    expect_error(
+        &relay.client,
+        get(&list),
+        StatusCode::UNAUTHORIZED,
+        "replayed_nonce",
+    )
+    .await;
+
+    // The signature covers the query before it: another `after` fails.
+    let altered =
+        signed_url("envelopes", &format!("after=0&peer={peer}")).replacen("after=0", "after=5", 1);
+    expect_error(
+        &relay.client,
+        get(&altered),
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+
+    // The live stream, as an `EventSource` opens it.
+    let stream = signed_url("stream", &format!("after=0&peer={peer}"));
+    let transport = RouterTransport::from_peer(
+        relay.router.clone(),
+        SocketAddr::from(([127, 0, 0, 1], 4000)),
+    );
+    let response = transport.open(get(&stream)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+
+    // A POST signed in its query is refused and stores nothing.
+    let envelope = direct_envelope().to_bytes();
+    let auth = RequestAuth::sign(
+        &alice(),
+        &audience,
+        "POST",
+        "/v1/envelopes",
+        &envelope,
+        now_ms(),
+    );
+    let mut request = relay
+        .client
+        .request(Method::POST, &auth.append_to("/v1/envelopes"));
+    *request.body_mut() = envelope;
+    expect_error(
+        &relay.client,
+        request,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    nothing_written(&relay).await;
+}
+
+/// CORS is off by default; with `--cors-origin` the named origins, and only
+/// they, get a preflight's permission and a readable answer.
+async fn only_the_named_origins_get_cors_answers(kind: Kind) {
+    let relay = relay(kind).await;
+    let web = "http://web.test:5173";
+    let client_of = |router: axum::Router| {
+        RelayClient::new(
+            "http://relay.test",
+            RouterTransport::from_peer(router, SocketAddr::from(([127, 0, 0, 1], 4000))),
+        )
+    };
+    let ask = |client: RelayClient, method: Method, origin: &'static str| async move {
+        let mut request = client.request(method.clone(), "/v1/envelopes");
+        let headers = request.headers_mut();
+        headers.insert(header::ORIGIN, origin.parse().unwrap());
+        if method == Method::OPTIONS {
+            headers.insert(
+                header::ACCESS_CONTROL_REQUEST_METHOD,
+                "POST".parse().unwrap(),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "authorization,content-type,inkpost-postage"
+                    .parse()
+                    .unwrap(),
+            );
+        }
+        client.exchange(request).await.unwrap()
+    };
+    let allowed = |response: &http::Response<axum::body::Bytes>| {
+        response
+            .headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+
+    // Default: no CORS answer for anyone.
+    let plain = client_of(relay.router.clone());
+    assert_eq!(
+        allowed(&ask(plain.clone(), Method::OPTIONS, web).await),
+        None
+    );
+    assert_eq!(allowed(&ask(plain, Method::GET, web).await), None);
+
+    let state = AppState::new(
+        relay.store.clone(),
+        relay.view.clone(),
+        relay.identity.clone(),
+        limits(),
+    )
+    .with_cors(Origins::parse(web).unwrap());
+    let open = client_of(app(state));
+    let preflight = ask(open.clone(), Method::OPTIONS, web).await;
+    assert!(preflight.status().is_success(), "{:?}", preflight.status());
+    assert_eq!(allowed(&preflight).as_deref(), Some(web));
+    let headers = preflight.headers()[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for needed in ["authorization", "content-type", "inkpost-postage"] {
+        assert!(headers.contains(needed), "{needed} in {headers}");
+    }
+    // An answer (here a refusal) is readable by the page, Retry-After too.
+    let refused = ask(open.clone(), Method::GET, web).await;
+    assert_eq!(allowed(&refused).as_deref(), Some(web));
+    // Another origin gets nothing it could use.
+    let other = "http://evil.test";
+    assert_eq!(
+        allowed(&ask(open.clone(), Method::OPTIONS, other).await),
+        None
+    );
+    assert_eq!(allowed(&ask(open, Method::GET, other).await), None);
 }

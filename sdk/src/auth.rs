@@ -12,6 +12,14 @@
 //!                      BLAKE2b-256(body), ts: u64, nonce: [u8; 16])
 //! signing context = "inkpost/request/v2"
 //! ```
+//!
+//! A browser's `EventSource` cannot send headers, so a `GET` may carry the
+//! same four values as its last query parameter instead, outside what is
+//! signed (the signed path is the URL without it):
+//!
+//! ```text
+//! GET /v1/conversations/…/stream?after=3&auth=0x…(account).<ts>.0x…(nonce).0x…(sig)
+//! ```
 
 use parity_scale_codec::Encode;
 use rand_core::{OsRng, RngCore};
@@ -23,6 +31,10 @@ use crate::signature::{REQUEST_CONTEXT, Signature, SignatureError};
 
 /// The authorization scheme name.
 pub const SCHEME: &str = "Inkpost";
+
+/// The query parameter that carries a `GET`'s authorization where a header
+/// cannot (a browser's `EventSource`).
+pub const QUERY_PARAM: &str = "auth";
 
 /// Returned when a request's authorization is missing, malformed or invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -175,6 +187,57 @@ impl RequestAuth {
     }
 }
 
+impl RequestAuth {
+    /// The value of the [`QUERY_PARAM`] query parameter:
+    /// `account.ts.nonce.sig`, each as in the header (URL-safe as it is).
+    pub fn to_query_value(&self) -> String {
+        format!(
+            "{}.{}.0x{}.0x{}",
+            self.account,
+            self.timestamp_ms,
+            hex::encode(self.nonce),
+            hex::encode(self.signature.0)
+        )
+    }
+
+    /// Parses a [`QUERY_PARAM`] value.
+    pub fn parse_query_value(value: &str) -> Result<Self, AuthError> {
+        let mut parts = value.split('.');
+        let (Some(account), Some(ts), Some(nonce), Some(sig), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(AuthError::Malformed("expected account.ts.nonce.sig"));
+        };
+        Self::parse_header(&format!(
+            "{SCHEME} account={account}, ts={ts}, nonce={nonce}, sig={sig}"
+        ))
+    }
+
+    /// `path` (with its query, as signed) with this authorization appended
+    /// as its last query parameter: a URL a browser can open without
+    /// headers.
+    pub fn append_to(&self, path: &str) -> String {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{separator}{QUERY_PARAM}={}", self.to_query_value())
+    }
+}
+
+/// Splits a path and query that ends in an authorization parameter into
+/// the signed path and the parameter's value; `None` when the last
+/// parameter is not [`QUERY_PARAM`] (an `auth` anywhere else is not one).
+pub fn split_query_auth(path_and_query: &str) -> Option<(&str, &str)> {
+    let (signed, last) = path_and_query.rsplit_once(['?', '&'])?;
+    let value = last.strip_prefix(QUERY_PARAM)?.strip_prefix('=')?;
+    // `?auth=` ends a path without a query, `&auth=` one with a query: as
+    // `append_to` writes them.
+    let separator = path_and_query.as_bytes()[signed.len()];
+    (signed.contains('?') == (separator == b'&')).then_some((signed, value))
+}
+
 fn hex_array<const N: usize>(text: &str) -> Option<[u8; N]> {
     let mut bytes = [0u8; N];
     hex::decode_to_slice(text.strip_prefix("0x")?, &mut bytes).ok()?;
@@ -280,6 +343,43 @@ mod tests {
             &format!("{good}, extra=1"),
         ] {
             assert!(RequestAuth::parse_header(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_authorization_in_the_query_verifies_over_the_url_without_it() {
+        for path in [
+            "/v1/conversations/x/stream",
+            "/v1/conversations/x/stream?after=3",
+        ] {
+            let auth = RequestAuth::sign(&alice(), &TO, "GET", path, b"", 1_700_000_000_000);
+            let url = auth.append_to(path);
+            let (signed, value) = split_query_auth(&url).unwrap();
+            assert_eq!(signed, path);
+            let parsed = RequestAuth::parse_query_value(value).unwrap();
+            assert_eq!(parsed, auth);
+            parsed.verify(&TO, "GET", signed, b"").unwrap();
+        }
+    }
+
+    #[test]
+    fn only_a_last_auth_parameter_with_the_right_separator_is_one() {
+        for url in [
+            "/v1/x",
+            "/v1/x?after=3",
+            "/v1/x?auth=1&after=3",
+            "/v1/x?after=3?auth=1",
+            "/v1/x&auth=1",
+            "/v1/x?authz=1",
+        ] {
+            assert_eq!(split_query_auth(url), None, "{url}");
+        }
+        assert_eq!(
+            split_query_auth("/v1/x?a=1&auth=v"),
+            Some(("/v1/x?a=1", "v"))
+        );
+        for value in ["", "0x00.1.0x00", "a.b.c.d.e", "0x01.x.0x02.0x03"] {
+            assert!(RequestAuth::parse_query_value(value).is_err(), "{value}");
         }
     }
 }

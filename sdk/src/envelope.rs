@@ -37,11 +37,10 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload as AeadPayload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use parity_scale_codec::{Decode, Encode};
 use rand_core::{OsRng, RngCore};
-use rustls::crypto::aws_lc_rs::hpke::DH_KEM_X25519_HKDF_SHA256_CHACHA20_POLY1305 as WRAP_SUITE;
-use rustls::crypto::hpke::{EncapsulatedSecret, Hpke, HpkePrivateKey, HpkePublicKey};
 use zeroize::Zeroizing;
 
 use crate::hash::blake2_256;
+use crate::hpke;
 use crate::ids::{
     AccountId, ClientMsgId, ConversationId, EncryptionKey, Epoch, KeyVersion, MessageId,
 };
@@ -377,15 +376,14 @@ impl Envelope {
         let header_bytes = header_bytes(&self.header);
         let secret = me.encryption_secret(wrapped.key_version);
         let content_key = Zeroizing::new(
-            WRAP_SUITE
-                .open(
-                    &EncapsulatedSecret(wrapped.encapsulated.to_vec()),
-                    &wrap_info(&header_bytes),
-                    &wrap_aad(&wrapped.recipient, wrapped.key_version),
-                    &wrapped.sealed,
-                    &HpkePrivateKey::from(secret.to_vec()),
-                )
-                .map_err(|_| EnvelopeError::DecryptFailed)?,
+            hpke::open(
+                &wrapped.encapsulated,
+                &secret,
+                &wrap_info(&header_bytes),
+                &wrap_aad(&wrapped.recipient, wrapped.key_version),
+                &wrapped.sealed,
+            )
+            .map_err(|_| EnvelopeError::DecryptFailed)?,
         );
         if content_key.len() != 32 || key_commitment(&content_key[..]) != self.header.key_commitment
         {
@@ -461,23 +459,22 @@ fn wrap_key(
     recipient: &Recipient,
 ) -> Result<WrappedKey, EnvelopeError> {
     let invalid = || EnvelopeError::InvalidRecipientKey(recipient.account);
-    let (encapsulated, sealed) = WRAP_SUITE
-        .seal(
-            info,
-            &wrap_aad(&recipient.account, recipient.key_version),
-            content_key,
-            &HpkePublicKey(recipient.key.0.to_vec()),
-        )
-        .map_err(|_| invalid())?;
+    let sealed = hpke::seal(
+        &recipient.key.0,
+        info,
+        &wrap_aad(&recipient.account, recipient.key_version),
+        content_key,
+    )
+    .map_err(|_| invalid())?;
     Ok(WrappedKey {
         recipient: recipient.account,
         key_version: recipient.key_version,
-        encapsulated: encapsulated
-            .0
+        encapsulated: sealed.encapsulated,
+        sealed: sealed
+            .ciphertext
             .as_slice()
             .try_into()
             .map_err(|_| invalid())?,
-        sealed: sealed.as_slice().try_into().map_err(|_| invalid())?,
     })
 }
 
@@ -873,5 +870,67 @@ mod tests {
         let mut moved = second.clone();
         moved.header.chain.seq = 3;
         assert!(moved.verify().is_err());
+    }
+}
+
+/// The envelope in `sdk/tests/vectors/envelope-v2.json`, sealed once by the
+/// native build: every build (native, pure, WebAssembly) opens it the same.
+#[cfg(test)]
+mod shared_vector {
+    use super::*;
+    use crate::ids::GroupId;
+
+    #[derive(serde::Deserialize)]
+    struct Vector {
+        sender: String,
+        recipients: Vec<String>,
+        key_version: u32,
+        group: u64,
+        epoch: u64,
+        text: String,
+        id: String,
+        bytes: String,
+    }
+
+    fn vector() -> Vector {
+        serde_json::from_str(include_str!("../tests/vectors/envelope-v2.json")).unwrap()
+    }
+
+    #[test]
+    fn the_shared_envelope_decodes_verifies_and_opens_for_each_recipient() {
+        let vector = vector();
+        let bytes = hex::decode(vector.bytes.trim_start_matches("0x")).unwrap();
+        let envelope = Envelope::from_bytes(&bytes).unwrap();
+        assert_eq!(format!("0x{}", hex::encode(envelope.id().0)), vector.id);
+        assert_eq!(envelope.to_bytes(), bytes);
+        let sender = Identity::from_suri(&vector.sender).unwrap();
+        assert_eq!(envelope.header.sender, sender.account_id());
+        assert_eq!(
+            envelope.header.conversation,
+            ConversationId::Group(GroupId(vector.group))
+        );
+        assert_eq!(envelope.header.epoch, Epoch(vector.epoch));
+        for uri in &vector.recipients {
+            let recipient = Identity::from_suri(uri).unwrap();
+            let text = envelope.open(&recipient).unwrap();
+            assert_eq!(String::from_utf8(text).unwrap(), vector.text, "{uri}");
+            let wrapped = envelope
+                .payload
+                .recipients
+                .iter()
+                .find(|wrapped| wrapped.recipient == recipient.account_id())
+                .unwrap();
+            assert_eq!(wrapped.key_version, KeyVersion(vector.key_version));
+        }
+        let eve = Identity::from_suri("//Eve").unwrap();
+        assert!(matches!(
+            envelope.open(&eve),
+            Err(EnvelopeError::NotARecipient(_))
+        ));
+        let mut tampered = bytes.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        let tampered = Envelope::from_bytes(&tampered).unwrap();
+        assert!(tampered.open(&sender).is_err());
     }
 }

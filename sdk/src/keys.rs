@@ -7,7 +7,6 @@
 //! subkey do), a `0x` hex seed, or either followed by hard derivation junctions
 //! such as `//Alice`. A bare `//Alice` uses the well-known development phrase.
 
-use aws_lc_rs::agreement::{PrivateKey, X25519};
 use bip39::{Language, Mnemonic};
 use parity_scale_codec::{Compact, Encode};
 use rand_core::{OsRng, RngCore};
@@ -127,14 +126,7 @@ impl Identity {
 
     /// The public X25519 key of encryption-key version `version`.
     pub fn encryption_key(&self, version: KeyVersion) -> EncryptionKey {
-        let secret = self.encryption_secret(version);
-        let public = PrivateKey::from_private_key(&X25519, secret.as_ref())
-            .ok()
-            .and_then(|key| key.compute_public_key().ok())
-            .unwrap_or_else(|| unreachable!("any 32 bytes are an X25519 private key"));
-        let mut bytes = [0u8; 32];
-        bytes.copy_from_slice(public.as_ref());
-        EncryptionKey(bytes)
+        EncryptionKey(crate::hpke::public_key(&self.encryption_secret(version)))
     }
 
     /// The X25519 private key of `version`: a keyed BLAKE2b of the version

@@ -8,6 +8,8 @@
 //!   encryption keys;
 //! - [`signature`]: sr25519 signatures and their signing contexts;
 //! - [`envelope`]: the versioned, canonical, encrypted and signed message;
+//! - [`hpke`]: HPKE key wrapping and X25519 keys, from aws-lc-rs (feature
+//!   `native`) or pure Rust (feature `pure`, for WebAssembly);
 //! - [`continuity`]: each sender's chain, followed to notice withheld or
 //!   reordered messages;
 //! - [`merkle`]: Merkle trees over message ids and bounded inclusion proofs;
@@ -68,6 +70,7 @@ pub mod contracts;
 pub mod deployment;
 pub mod envelope;
 pub mod hash;
+pub mod hpke;
 pub mod ids;
 pub mod keys;
 pub mod merkle;

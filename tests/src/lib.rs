@@ -2,9 +2,11 @@
 //! ([`node`]) and finality a test can hold ([`finality`]), fresh real databases ([`db`]), a world on chain with the
 //! contracts deployed ([`world`]), relays in process or as a process
 //! ([`relay`]), a lying proxy in front of a relay ([`liar`]), and the SDK's
-//! relay client over an in-process router ([`client`]). Plus a timeout for every step that waits.
+//! relay client over an in-process router ([`client`]), pages of the web
+//! client in headless Chromium ([`browser`]). Plus a timeout for every step that waits.
 #![warn(missing_docs)]
 
+pub mod browser;
 pub mod client;
 pub mod db;
 pub mod finality;

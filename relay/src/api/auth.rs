@@ -5,15 +5,17 @@
 //! and callers over their rate, and hands the verified body on with the
 //! nonce still to record; `Signed` also records the nonce, refusing one the
 //! account used before. A submit records its nonce with its envelope, in
-//! one commit.
+//! one commit. A `GET` may carry its authorization as its last query
+//! parameter instead of the header (`inkpost_sdk::auth::QUERY_PARAM`: a
+//! browser's `EventSource` sends no headers).
 
 use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
+use axum::http::{Method, header};
 
-use inkpost_sdk::auth::RequestAuth;
+use inkpost_sdk::auth::{RequestAuth, split_query_auth};
 use inkpost_sdk::ids::AccountId;
 
 use super::error::ApiError;
@@ -62,20 +64,11 @@ impl FromRequest<AppState> for Verified {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| {
-                ApiError::Unauthenticated(
-                    "missing `Authorization: Inkpost …` header; sign the request with your \
-                     account key"
-                        .into(),
-                )
-            })?
-            .to_str()
-            .map_err(|_| ApiError::Unauthenticated("authorization is not ASCII".into()))?;
-        let auth = RequestAuth::parse_header(value)
-            .map_err(|error| ApiError::Unauthenticated(error.to_string()))?;
+        let full_path = parts
+            .uri
+            .path_and_query()
+            .map_or(parts.uri.path(), |path| path.as_str());
+        let (auth, path) = authorization(&parts, full_path)?;
 
         let limit = state.limits.max_envelope_bytes;
         let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
@@ -87,10 +80,6 @@ impl FromRequest<AppState> for Verified {
             ApiError::TooLarge { size, limit }
         })?;
 
-        let path = parts
-            .uri
-            .path_and_query()
-            .map_or(parts.uri.path(), |path| path.as_str());
         auth.verify(&state.audience(), parts.method.as_str(), path, &body)
             .map_err(|error| {
                 ApiError::Unauthenticated(format!(
@@ -122,5 +111,40 @@ impl FromRequest<AppState> for Verified {
                 expires_at_ms: auth.timestamp_ms.saturating_add(window_ms),
             },
         })
+    }
+}
+
+/// The request's authorization and the path and query it signs: the
+/// `Authorization` header over the whole path and query, or, for a `GET`
+/// without one (a browser's `EventSource`), the last query parameter
+/// `auth` over the path and query before it.
+fn authorization<'a>(
+    parts: &axum::http::request::Parts,
+    full_path: &'a str,
+) -> Result<(RequestAuth, &'a str), ApiError> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::Unauthenticated("authorization is not ASCII".into()))?;
+        let auth = RequestAuth::parse_header(value)
+            .map_err(|error| ApiError::Unauthenticated(error.to_string()))?;
+        return Ok((auth, full_path));
+    }
+    match split_query_auth(full_path) {
+        Some((signed, value)) if parts.method == Method::GET => {
+            let auth = RequestAuth::parse_query_value(value)
+                .map_err(|error| ApiError::Unauthenticated(error.to_string()))?;
+            Ok((auth, signed))
+        }
+        Some(_) => Err(ApiError::Unauthenticated(
+            "only a GET may carry its authorization in the query; send an `Authorization: \
+             Inkpost …` header"
+                .into(),
+        )),
+        None => Err(ApiError::Unauthenticated(
+            "missing `Authorization: Inkpost …` header (or, for a GET, a last `auth=` query \
+             parameter); sign the request with your account key"
+                .into(),
+        )),
     }
 }

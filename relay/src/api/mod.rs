@@ -16,8 +16,13 @@
 //! | `GET /health`, `GET /ready` | – | liveness, readiness |
 //! | `GET /openapi.yaml` | – | the OpenAPI document (`relay/openapi.yaml`) |
 //! | `GET /metrics` | – | Prometheus metrics |
+//!
+//! Browsers: with `--cors-origin` the named origins' pages may call every
+//! route ([`cors`]); a `GET` may carry its signature as its last query
+//! parameter `auth=` instead of the header (`EventSource` sends none).
 
 pub mod auth;
+pub mod cors;
 pub mod envelopes;
 pub mod error;
 pub mod postage;
@@ -41,7 +46,7 @@ pub use state::{AppState, Limits, RateLimits};
 
 /// The relay's router.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/v1/envelopes", post(envelopes::submit))
         .route("/v1/envelopes/{id}", get(envelopes::get_one))
         .route("/v1/envelopes/{id}/proof", get(envelopes::proof))
@@ -65,8 +70,13 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_response,
-        ))
-        .with_state(state)
+        ));
+    // Outermost: a browser's preflight is answered before any limit.
+    let router = match &state.cors {
+        Some(origins) => router.layer(origins.layer()),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 /// The client's address: from `into_make_service_with_connect_info` (or a

@@ -7,6 +7,7 @@ use inkpost_sdk::auth::Audience;
 use inkpost_sdk::ids::{AccountId, ConversationId};
 use inkpost_sdk::keys::Identity;
 
+use super::cors::Origins;
 use super::streams::StreamSlots;
 use crate::directory::Directory;
 use crate::metrics::Metrics;
@@ -104,6 +105,8 @@ pub struct AppState {
     pub metrics_token: Option<Arc<str>>,
     /// The live streams open.
     pub streams: Arc<StreamSlots>,
+    /// The web origins that may call the API from a browser (none: no CORS).
+    pub cors: Option<Origins>,
     /// The account whose batches hold this relay's messages (its own, or
     /// that of the relay sharing its database that anchors).
     pub anchorer: AccountId,
@@ -136,6 +139,7 @@ impl AppState {
             postage: None,
             metrics_token: None,
             streams: Arc::default(),
+            cors: None,
             anchorer,
         }
     }
@@ -143,6 +147,12 @@ impl AppState {
     /// This state, its batches anchored by `anchorer`.
     pub fn with_anchorer(mut self, anchorer: AccountId) -> Self {
         self.anchorer = anchorer;
+        self
+    }
+
+    /// This state, open to web pages from `origins`.
+    pub fn with_cors(mut self, origins: Origins) -> Self {
+        self.cors = Some(origins);
         self
     }
 

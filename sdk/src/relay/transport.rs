@@ -10,11 +10,32 @@ use std::pin::Pin;
 use bytes::Bytes;
 use futures::Stream;
 
-/// A boxed future, as transports return them.
+/// A boxed future, as transports return them (`Send` off WebAssembly,
+/// where a browser's `fetch` is bound to its one thread).
+#[cfg(not(target_arch = "wasm32"))]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// A boxed future, as transports return them (`Send` off WebAssembly,
+/// where a browser's `fetch` is bound to its one thread).
+#[cfg(target_arch = "wasm32")]
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// An answer's body arriving in chunks.
+#[cfg(not(target_arch = "wasm32"))]
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransportError>> + Send>>;
+/// An answer's body arriving in chunks.
+#[cfg(target_arch = "wasm32")]
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransportError>>>>;
+
+/// `Send + Sync` off WebAssembly; anything on it (one thread).
+#[cfg(not(target_arch = "wasm32"))]
+pub trait ThreadSafe: Send + Sync {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send + Sync> ThreadSafe for T {}
+/// `Send + Sync` off WebAssembly; anything on it (one thread).
+#[cfg(target_arch = "wasm32")]
+pub trait ThreadSafe {}
+#[cfg(target_arch = "wasm32")]
+impl<T> ThreadSafe for T {}
 
 /// The most a whole answer may hold: the relay's pages stay well below
 /// (`relay/src/api/envelopes.rs`), and a client must not buffer without end.
@@ -43,7 +64,7 @@ impl TransportError {
 }
 
 /// Sends HTTP requests to a relay.
-pub trait Transport: Send + Sync + 'static {
+pub trait Transport: ThreadSafe + 'static {
     /// Sends `request` and reads the whole answer, failing with
     /// [`TransportError::TooLarge`] past [`MAX_ANSWER_BYTES`].
     fn send(

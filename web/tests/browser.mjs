@@ -1,0 +1,95 @@
+// Opens one test page of web/ in headless Chromium and prints what the page
+// reports, as one JSON line on stdout; the Rust tests (tests/tests/web.rs)
+// run this and check the report against the native build and the chain.
+//
+//   node web/tests/browser.mjs PAGE [ARGS-JSON]
+//
+// The repository is served read-only on 127.0.0.1 (a free port): the
+// WebAssembly build in web/pkg (scripts/build-web.sh), the pages in
+// web/tests/pages, the SDK's shared vectors in sdk/tests/vectors. The page
+// gets ARGS-JSON as `?args=` and sets `window.report` (or throws) when done.
+// Chromium: $CHROMIUM, else `chromium` on PATH (Debian's package).
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = resolve(fileURLToPath(import.meta.url), "../../..");
+const [page, args = "{}"] = process.argv.slice(2);
+if (!page) {
+  console.error("usage: node web/tests/browser.mjs PAGE [ARGS-JSON]");
+  process.exit(2);
+}
+const timeoutMs = Number(process.env.INKPOST_BROWSER_TIMEOUT_MS ?? 120_000);
+
+const types = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+};
+
+function serve() {
+  const server = createServer(async (request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
+    const allowed = ["/web/pkg/", "/web/tests/pages/", "/sdk/tests/vectors/"];
+    if (!allowed.some((prefix) => path.startsWith(prefix))) {
+      response.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await readFile(join(root, path));
+      response.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  return new Promise((ready) => server.listen(0, "127.0.0.1", () => ready(server)));
+}
+
+function chromiumPath() {
+  if (process.env.CHROMIUM) return process.env.CHROMIUM;
+  for (const name of ["chromium", "chromium-browser"]) {
+    try {
+      return execFileSync("which", [name], { encoding: "utf8" }).trim();
+    } catch {}
+  }
+  throw new Error("no Chromium: install Debian's `chromium` (scripts/install-deps.sh --web) or set CHROMIUM");
+}
+
+const server = await serve();
+const browser = await chromium.launch({
+  executablePath: chromiumPath(),
+  headless: true,
+  // Root in a container has no user namespaces for Chromium's sandbox.
+  args: ["--no-sandbox"],
+});
+let failed = false;
+try {
+  const tab = await browser.newPage();
+  const errors = [];
+  tab.on("pageerror", (error) => errors.push(error.message));
+  tab.on("console", (message) => console.error(`[page] ${message.text()}`));
+  const { port } = server.address();
+  const url = `http://127.0.0.1:${port}/web/tests/pages/${page}.html?args=${encodeURIComponent(args)}`;
+  await tab.goto(url);
+  const report = await tab
+    .waitForFunction(() => window.report ?? window.failure, null, { timeout: timeoutMs })
+    .then((handle) => handle.jsonValue())
+    .catch((error) => ({ failure: `${error.message}; page errors: ${errors.join("; ")}` }));
+  if (report.failure) {
+    console.error(`page ${page} failed: ${report.failure}`);
+    failed = true;
+  } else {
+    report.userAgent = await tab.evaluate(() => navigator.userAgent);
+    console.log(JSON.stringify(report));
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+process.exit(failed ? 1 : 0);
