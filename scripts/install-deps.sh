@@ -82,7 +82,7 @@ if [ "$want_node" -eq 1 ]; then
     fi
     # One line per 25 crates, so a long build shows it is moving.
     build_node() {
-      local log="$CARGO_TARGET_DIR/inkpost-node-build.log" status
+      local log="$CARGO_TARGET_DIR/inkpost-node-build.log" status=0
       mkdir -p "$CARGO_TARGET_DIR"
       (cd "$INKPOST_ROOT/node" && cargo build --release --locked --color never 2>&1) | tee "$log" \
         | awk '/Compiling/ { n++; if (n % 25 == 0) { printf "    … %d crates compiled (%s)\n", n, $2; fflush() } }'

@@ -14,6 +14,32 @@ fn root() -> PathBuf {
 /// Opens `web/tests/pages/{page}.html` with `args` and returns its report;
 /// panics with the page's error (or with what to install) otherwise.
 pub fn run_page(page: &str, args: &serde_json::Value) -> serde_json::Value {
+    let output = harness(page, args, None)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run node (install Node.js): {error}"));
+    report(page, &output)
+}
+
+/// [`run_page`] without blocking, its pages served on 127.0.0.1:`port`
+/// (the origin a relay must allow: `--cors-origin http://127.0.0.1:PORT`).
+pub async fn page(page: &str, args: &serde_json::Value, port: u16) -> serde_json::Value {
+    let output = tokio::process::Command::from(harness(page, args, Some(port)))
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap_or_else(|error| panic!("cannot run node (install Node.js): {error}"));
+    report(page, &output)
+}
+
+/// A free port for a page server.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|error| panic!("no free port: {error}"))
+}
+
+fn harness(page: &str, args: &serde_json::Value, port: Option<u16>) -> Command {
     let root = root();
     assert!(
         root.join("web/pkg/inkpost_web_bg.wasm").exists(),
@@ -23,12 +49,18 @@ pub fn run_page(page: &str, args: &serde_json::Value) -> serde_json::Value {
         root.join("web/node_modules/playwright-core").exists(),
         "web/node_modules is missing: run scripts/install-deps.sh --web"
     );
-    let output = Command::new("node")
+    let mut command = Command::new("node");
+    command
         .arg(root.join("web/tests/browser.mjs"))
         .arg(page)
-        .arg(args.to_string())
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run node (install Node.js): {error}"));
+        .arg(args.to_string());
+    if let Some(port) = port {
+        command.env("INKPOST_PAGE_PORT", port.to_string());
+    }
+    command
+}
+
+fn report(page: &str, output: &std::process::Output) -> serde_json::Value {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),

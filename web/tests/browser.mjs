@@ -8,7 +8,8 @@
 // WebAssembly build in web/pkg (scripts/build-web.sh), the pages in
 // web/tests/pages, the SDK's shared vectors in sdk/tests/vectors. The page
 // gets ARGS-JSON as `?args=` and sets `window.report` (or throws) when done.
-// Chromium: $CHROMIUM, else `chromium` on PATH (Debian's package).
+// Chromium: $CHROMIUM, else `chromium` on PATH (Debian's package). The port:
+// $INKPOST_PAGE_PORT (the origin a relay allows with --cors-origin), else any.
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
@@ -48,7 +49,8 @@ function serve() {
       response.writeHead(404).end();
     }
   });
-  return new Promise((ready) => server.listen(0, "127.0.0.1", () => ready(server)));
+  const port = Number(process.env.INKPOST_PAGE_PORT ?? 0);
+  return new Promise((ready) => server.listen(port, "127.0.0.1", () => ready(server)));
 }
 
 function chromiumPath() {

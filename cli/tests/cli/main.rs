@@ -15,3 +15,4 @@ mod lies;
 mod payments;
 mod relays;
 mod tls;
+mod web;
