@@ -12,12 +12,12 @@ use http::{HeaderValue, Method, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::api::{
-    BatchView, EnvelopePage, EnvelopeView, ErrorBody, POSTAGE_HEADER, PostageAccount, PostageTerms,
-    ProofView, Readiness, RelayInfo, SubmitResponse, postage_header,
+    BatchView, EnvelopePage, EnvelopeView, POSTAGE_HEADER, PostageAccount, PostageTerms, ProofView,
+    Readiness, RelayInfo, SubmitResponse, postage_header,
 };
-use super::error::RelayError;
+use super::error::{At, RelayError};
 use super::subscription::Subscription;
-use super::transport::{Transport, TransportError};
+use super::transport::Transport;
 use crate::auth::{Audience, RequestAuth};
 use crate::clock::now_ms;
 use crate::envelope::Envelope;
@@ -28,7 +28,8 @@ use crate::voucher::SignedVoucher;
 /// A client of one relay.
 #[derive(Clone)]
 pub struct RelayClient {
-    url: String,
+    /// The relay's URL, named in every error.
+    at: At,
     transport: Arc<dyn Transport>,
     /// Who signed requests are for: given, or learned from `/v1/info`.
     audience: Arc<OnceLock<Audience>>,
@@ -37,7 +38,7 @@ pub struct RelayClient {
 impl std::fmt::Debug for RelayClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RelayClient")
-            .field("url", &self.url)
+            .field("url", &self.at.url())
             .finish()
     }
 }
@@ -55,7 +56,7 @@ impl RelayClient {
     /// A client of the relay at `url` over `transport`.
     pub fn new(url: &str, transport: impl Transport) -> Self {
         Self {
-            url: url.trim_end_matches('/').to_owned(),
+            at: At::new(url.trim_end_matches('/')),
             transport: Arc::new(transport),
             audience: Arc::default(),
         }
@@ -80,15 +81,16 @@ impl RelayClient {
             return Ok(*audience);
         }
         let info = self.info().await?;
-        let audience = info
-            .audience()
-            .ok_or_else(|| self.malformed("/v1/info: genesis is not 0x and 64 hex digits"))?;
+        let audience = info.audience().ok_or_else(|| {
+            self.at
+                .malformed("/v1/info: genesis is not 0x and 64 hex digits")
+        })?;
         Ok(*self.audience.get_or_init(|| audience))
     }
 
     /// The relay's base URL.
     pub fn url(&self) -> &str {
-        &self.url
+        self.at.url()
     }
 
     /// `GET /health`: whether the relay process answers.
@@ -102,9 +104,9 @@ impl RelayClient {
         let response = self.exchange(self.request(Method::GET, "/ready")).await?;
         let status = response.status();
         if status != StatusCode::OK && status != StatusCode::SERVICE_UNAVAILABLE {
-            return Err(self.refusal(status, response.body()));
+            return Err(self.at.refusal(status, response.body()));
         }
-        self.json(response.body())
+        self.at.json(response.body())
     }
 
     /// `POST /v1/envelopes` as the envelope's sender, paying with `postage`
@@ -120,7 +122,7 @@ impl RelayClient {
             .await?;
         if let Some(voucher) = postage {
             let value = HeaderValue::from_str(&postage_header(voucher))
-                .map_err(|error| self.malformed(format!("a postage header: {error}")))?;
+                .map_err(|error| self.at.malformed(format!("a postage header: {error}")))?;
             request.headers_mut().insert(POSTAGE_HEADER, value);
         }
         self.call(request).await
@@ -212,7 +214,7 @@ impl RelayClient {
             return Ok(None);
         }
         self.expect_success(&response)
-            .and_then(|body| self.json(body))
+            .and_then(|body| self.at.json(body))
             .map(Some)
     }
 
@@ -242,17 +244,22 @@ impl RelayClient {
             .transport
             .open(request)
             .await
-            .map_err(|error| self.unreachable(error))?;
+            .map_err(|error| self.at.unreachable(error))?;
         let status = response.status();
         let mut body = response.into_body();
         if status != StatusCode::OK {
             let mut bytes = Vec::new();
             while let Some(chunk) = body.next().await {
-                bytes.extend_from_slice(&chunk.map_err(|error| self.unreachable(error))?);
+                bytes.extend_from_slice(&chunk.map_err(|error| self.at.unreachable(error))?);
             }
-            return Err(self.refusal(status, &bytes));
+            return Err(self.at.refusal(status, &bytes));
         }
-        Ok(Subscription::new(self.clone(), *conversation, after, body))
+        Ok(Subscription::new(
+            self.at.clone(),
+            *conversation,
+            after,
+            body,
+        ))
     }
 
     /// A request to `path` signed by `who` for this relay (its audience,
@@ -292,7 +299,7 @@ impl RelayClient {
         *request.method_mut() = method;
         // Paths come from this client or a test; one that is not a URI is
         // sent to the root, where the relay answers 404.
-        *request.uri_mut() = format!("{}{path}", self.url)
+        *request.uri_mut() = format!("{}{path}", self.at.url())
             .parse()
             .unwrap_or_else(|_| http::Uri::from_static("/"));
         request
@@ -307,7 +314,7 @@ impl RelayClient {
         self.transport
             .send(request)
             .await
-            .map_err(|error| self.unreachable(error))
+            .map_err(|error| self.at.unreachable(error))
     }
 
     /// Sends `request` and decodes a successful answer's JSON.
@@ -317,7 +324,7 @@ impl RelayClient {
     ) -> Result<T, RelayError> {
         let response = self.exchange(request).await?;
         let body = self.expect_success(&response)?;
-        self.json(body)
+        self.at.json(body)
     }
 
     /// The body of a 2xx answer, or the relay's refusal.
@@ -328,48 +335,13 @@ impl RelayClient {
         if response.status().is_success() {
             Ok(response.body())
         } else {
-            Err(self.refusal(response.status(), response.body()))
-        }
-    }
-
-    pub(super) fn json<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, RelayError> {
-        serde_json::from_slice(body).map_err(|error| self.malformed(error))
-    }
-
-    fn refusal(&self, status: StatusCode, body: &[u8]) -> RelayError {
-        match serde_json::from_slice::<ErrorBody>(body) {
-            Ok(error) => RelayError::Answer {
-                status,
-                code: error.error,
-                message: error.message,
-            },
-            Err(_) => self.malformed(format!("{status} without an error body")),
-        }
-    }
-
-    fn malformed(&self, reason: impl std::fmt::Display) -> RelayError {
-        RelayError::Malformed {
-            url: self.url.clone(),
-            reason: reason.to_string(),
+            Err(self.at.refusal(response.status(), response.body()))
         }
     }
 
     /// A [`RelayError::Dishonest`] about this relay.
     pub fn dishonest(&self, reason: impl std::fmt::Display) -> RelayError {
-        RelayError::Dishonest {
-            url: self.url.clone(),
-            reason: reason.to_string(),
-        }
-    }
-
-    pub(super) fn unreachable(&self, error: TransportError) -> RelayError {
-        match error {
-            TransportError::Failed(reason) => RelayError::Unreachable {
-                url: self.url.clone(),
-                reason,
-            },
-            TransportError::TooLarge { .. } => self.dishonest(error),
-        }
+        self.at.dishonest(reason)
     }
 }
 

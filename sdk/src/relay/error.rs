@@ -2,8 +2,10 @@
 //! events of a live stream ([`StreamEvent`]).
 
 use http::StatusCode;
+use serde::de::DeserializeOwned;
 
-use super::api::EnvelopeView;
+use super::api::{EnvelopeView, ErrorBody};
+use super::transport::TransportError;
 
 /// Why a relay request failed.
 #[derive(Debug, thiserror::Error)]
@@ -77,4 +79,64 @@ pub enum StreamEvent {
     /// The relay ended the stream for now (its lifetime is over, or access
     /// cannot be checked): subscribe again after the last envelope.
     Expired(String),
+}
+
+/// The relay a request or stream went to: what turns its failures into
+/// [`RelayError`]s that name it (shared by the client and its streams).
+#[derive(Debug, Clone)]
+pub(super) struct At {
+    url: String,
+}
+
+impl At {
+    pub(super) fn new(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+        }
+    }
+
+    pub(super) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A successful answer's JSON, or why it is not what the API documents.
+    pub(super) fn json<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, RelayError> {
+        serde_json::from_slice(body).map_err(|error| self.malformed(error))
+    }
+
+    /// A refusal with its documented error body.
+    pub(super) fn refusal(&self, status: StatusCode, body: &[u8]) -> RelayError {
+        match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(error) => RelayError::Answer {
+                status,
+                code: error.error,
+                message: error.message,
+            },
+            Err(_) => self.malformed(format!("{status} without an error body")),
+        }
+    }
+
+    pub(super) fn malformed(&self, reason: impl std::fmt::Display) -> RelayError {
+        RelayError::Malformed {
+            url: self.url.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
+    pub(super) fn dishonest(&self, reason: impl std::fmt::Display) -> RelayError {
+        RelayError::Dishonest {
+            url: self.url.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
+    pub(super) fn unreachable(&self, error: TransportError) -> RelayError {
+        match error {
+            TransportError::Failed(reason) => RelayError::Unreachable {
+                url: self.url.clone(),
+                reason,
+            },
+            TransportError::TooLarge { .. } => self.dishonest(error),
+        }
+    }
 }

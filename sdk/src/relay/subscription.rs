@@ -6,15 +6,14 @@
 use futures::StreamExt;
 
 use super::api::EnvelopeView;
-use super::client::RelayClient;
-use super::error::{RelayError, StreamEvent};
+use super::error::{At, RelayError, StreamEvent};
 use super::sse::SseParser;
 use super::transport::ByteStream;
 use crate::ids::ConversationId;
 
 /// A live conversation stream (`GET …/stream`).
 pub struct Subscription {
-    client: RelayClient,
+    at: At,
     conversation: ConversationId,
     /// The highest sequence number delivered (or the starting `after`).
     last: u64,
@@ -27,7 +26,7 @@ pub struct Subscription {
 impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Subscription")
-            .field("relay", &self.client.url())
+            .field("relay", &self.at.url())
             .field("ended", &self.ended)
             .finish()
     }
@@ -35,14 +34,9 @@ impl std::fmt::Debug for Subscription {
 
 impl Subscription {
     /// A stream of `conversation` after `after`, reading `body`.
-    pub(super) fn new(
-        client: RelayClient,
-        conversation: ConversationId,
-        after: u64,
-        body: ByteStream,
-    ) -> Self {
+    pub(super) fn new(at: At, conversation: ConversationId, after: u64, body: ByteStream) -> Self {
         Self {
-            client,
+            at,
             conversation,
             last: after,
             body,
@@ -66,7 +60,7 @@ impl Subscription {
                 Some(Ok(chunk)) => chunk,
                 Some(Err(error)) => {
                     self.ended = true;
-                    return Some(Err(self.client.unreachable(error)));
+                    return Some(Err(self.at.unreachable(error)));
                 }
                 None => {
                     self.ended = true;
@@ -76,7 +70,7 @@ impl Subscription {
             let events = self.parser.push(&chunk);
             if self.parser.pending() > MAX_EVENT_BYTES {
                 self.ended = true;
-                return Some(Err(self.client.dishonest(format!(
+                return Some(Err(self.at.dishonest(format!(
                     "a stream event longer than {MAX_EVENT_BYTES} bytes"
                 ))));
             }
@@ -110,9 +104,9 @@ impl Subscription {
     /// An `envelope` event's view, which must be of this conversation and
     /// come after every one before it.
     fn envelope(&mut self, data: &str) -> Result<EnvelopeView, RelayError> {
-        let view: EnvelopeView = self.client.json(data.as_bytes())?;
+        let view: EnvelopeView = self.at.json(data.as_bytes())?;
         if view.conversation != self.conversation || view.seq <= self.last {
-            return Err(self.client.dishonest(format!(
+            return Err(self.at.dishonest(format!(
                 "the stream of {} (at #{}) sent message #{} of {}",
                 self.conversation, self.last, view.seq, view.conversation
             )));
