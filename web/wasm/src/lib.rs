@@ -150,7 +150,7 @@ impl Account {
     ) -> Result<RequestAuth, JsError> {
         let audience = Audience {
             relay: parse::<AccountId>("relay", relay)?,
-            genesis: bytes32("genesis", genesis)?,
+            genesis: fixed::<32>("genesis", genesis)?,
         };
         Ok(RequestAuth::sign(
             &self.identity,
@@ -207,7 +207,7 @@ pub fn seal(
         conversation: parse::<ConversationId>("conversation", &draft.conversation)?,
         epoch: Epoch(draft.epoch),
         sent_at_ms: inkpost_sdk::clock::now_ms(),
-        client_msg_id: ClientMsgId(bytes16("clientMsgId", &draft.client_msg_id)?),
+        client_msg_id: ClientMsgId(fixed::<16>("clientMsgId", &draft.client_msg_id)?),
         chain: SenderChain {
             seq: draft.seq,
             previous,
@@ -272,7 +272,7 @@ pub fn open(me: &Account, bytes: &[u8]) -> Result<Vec<u8>, JsError> {
 #[wasm_bindgen(js_name = verifyProof)]
 pub fn verify_proof(proof: &str, root: &str, id: &str) -> Result<(), JsError> {
     let proof = Proof::from_bytes(&hex_bytes("proof", proof)?)?;
-    let root = bytes32("root", root)?;
+    let root = fixed::<32>("root", root)?;
     proof.verify(&root, &parse::<MessageId>("id", id)?)?;
     Ok(())
 }
@@ -290,7 +290,7 @@ pub fn sign_voucher(
     cumulative: &str,
 ) -> Result<JsValue, JsError> {
     let voucher = Voucher {
-        domain: bytes32("domain", domain)?,
+        domain: fixed::<32>("domain", domain)?,
         contract: parse::<Address>("contract", contract)?,
         channel: parse::<ChannelId>("channel", channel)?,
         cumulative: cumulative
@@ -315,14 +315,8 @@ fn hex_bytes(what: &str, text: &str) -> Result<Vec<u8>, JsError> {
         .ok_or_else(|| JsError::new(&format!("{what} must be 0x followed by hex digits")))
 }
 
-fn bytes32(what: &str, text: &str) -> Result<[u8; 32], JsError> {
+fn fixed<const N: usize>(what: &str, text: &str) -> Result<[u8; N], JsError> {
     hex_bytes(what, text)?
         .try_into()
-        .map_err(|_| JsError::new(&format!("{what} must be 32 bytes")))
-}
-
-fn bytes16(what: &str, text: &str) -> Result<[u8; 16], JsError> {
-    hex_bytes(what, text)?
-        .try_into()
-        .map_err(|_| JsError::new(&format!("{what} must be 16 bytes")))
+        .map_err(|_| JsError::new(&format!("{what} must be {N} bytes")))
 }
