@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: a local chain, the four contracts, a relay on SQLite, and a
 # conversation between Alice, Bob and Charlie, all through the `inkpost` CLI;
-# then a second relay that charges postage, paid from an escrow channel.
+# then a second relay that charges postage, paid from an escrow channel; and
+# the web app served locally, its URL printed, to join them from a browser.
 #
 #   scripts/demo.sh          run it and leave the node and the relays running
 #   scripts/demo.sh --stop   stop the node and the relays at the end
@@ -23,10 +24,11 @@ for arg in "$@"; do
 done
 
 started=$SECONDS
-"$INKPOST_ROOT/scripts/install-deps.sh"
+"$INKPOST_ROOT/scripts/install-deps.sh" --web-build
 
 step "Building the inkpost CLI and the relay"
 timed cargo build -q --locked -p inkpost-cli -p inkpost-relay
+"$INKPOST_ROOT/scripts/build-web.sh"
 bin="$CARGO_TARGET_DIR/debug"
 # The contracts as committed (contracts/artifacts/, release builds that
 # scripts/test.sh checks a fresh build reproduces): no cargo-contract needed.
@@ -88,7 +90,9 @@ start_relay() { # start_relay NAME SURI PORT [SETTINGS…]: a relay on its own S
 relay_port="${INKPOST_RELAY_PORT:-$(free_port)}"
 export INKPOST_RELAY="http://127.0.0.1:$relay_port"
 step "Starting a relay on SQLite (anchoring as //Ferdie)"
-start_relay main //Ferdie "$relay_port"
+# The web app (served at the end) may call it from its origin.
+app_port="${INKPOST_APP_PORT:-$(free_port)}"
+start_relay main //Ferdie "$relay_port" --cors-origin "http://127.0.0.1:$app_port"
 
 step "Alice, Bob and Charlie register their handles and encryption keys"
 act Alice id register alice
@@ -149,6 +153,16 @@ done
 [ "$paid" = "$((2 * price))" ] || die "the relay did not claim its postage within 30 s" "see $state/relay-paid-$run_id.log"
 act Alice channel show "$channel"
 
+step "The web app"
+node "$INKPOST_ROOT/web/serve.mjs" --port "$app_port" --deployment "$INKPOST_DEPLOYMENT" \
+  >"$state/web-$run_id.log" 2>&1 &
+relay_pids+=("$!")
+printf '%s\n' "${relay_pids[@]}" >"$state/relay.pid"
+app_url="http://127.0.0.1:$app_port/?node=$INKPOST_NODE&relay=$INKPOST_RELAY&deployment=/deployment.json"
+ok "open $app_url"
+info "  import //Dave (or a new key), register a handle, and write to @alice; or import //Bob"
+info "  (any passphrase: it encrypts the key in your browser) and open group $group"
+
 step "Done in $((SECONDS - started)) s"
 info "deployment: $INKPOST_DEPLOYMENT"
 info "try it yourself, for example:"
@@ -157,9 +171,9 @@ info "  $bin/inkpost --dev --as //Bob read --group $group --follow"
 if [ "$stop_at_end" -eq 1 ]; then
   kill "${relay_pids[@]}" 2>/dev/null && wait "${relay_pids[@]}" 2>/dev/null || true
   rm -f "$state/relay.pid"
-  ok "relays stopped"
+  ok "relays and the web app stopped"
   "$INKPOST_ROOT/scripts/dev-node.sh" stop
 else
-  info "The node (ws://127.0.0.1:$port) and the relays (pids ${relay_pids[*]}) keep running;"
+  info "The node (ws://127.0.0.1:$port), the relays and the web app (pids ${relay_pids[*]}) keep running;"
   info "stop them with: kill \$(cat $state/relay.pid); scripts/dev-node.sh stop"
 fi

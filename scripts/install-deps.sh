@@ -7,11 +7,12 @@
 #     PATH if present, else built from node/ (about 1.5-2 hours cold on 2
 #     cores; minutes once built: cargo keeps it in $CARGO_TARGET_DIR);
 #   - cargo-contract 6.0.0-beta.2 with --cargo-contract (about 15-45 minutes);
-#   - with --web, what the web client's build and browser tests need: the
-#     wasm32 target, wasm-bindgen-cli, Node.js with npm, Debian's chromium,
-#     and web/'s npm packages (playwright-core).
+#   - with --web-build, what building the web app needs: the wasm32 target,
+#     wasm-bindgen-cli, Node.js with npm, and web/'s npm packages (Vite,
+#     TypeScript, dedot, playwright-core);
+#   - with --web, that and Debian's chromium for the browser tests.
 #
-# Usage: scripts/install-deps.sh [--no-node] [--cargo-contract] [--web]
+# Usage: scripts/install-deps.sh [--no-node] [--cargo-contract] [--web-build | --web]
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -22,8 +23,9 @@ for arg in "$@"; do
   case "$arg" in
     --no-node) want_node=0 ;;
     --cargo-contract) want_cargo_contract=1 ;;
-    --web) want_web=1 ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --web-build) [ "$want_web" -eq 2 ] || want_web=1 ;;
+    --web) want_web=2 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $arg" "run: scripts/install-deps.sh --help" ;;
   esac
 done
@@ -111,11 +113,13 @@ if [ "$want_cargo_contract" -eq 1 ]; then
   fi
 fi
 
-if [ "$want_web" -eq 1 ]; then
-  step "The web client's tools (wasm32, wasm-bindgen $WASM_BINDGEN_VERSION, Node.js, Chromium)"
+if [ "$want_web" -ge 1 ]; then
+  step "The web client's tools (wasm32, wasm-bindgen $WASM_BINDGEN_VERSION, Node.js$([ "$want_web" -eq 2 ] && echo ", Chromium"))"
   rustup target add wasm32-unknown-unknown >/dev/null
   command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
-  command -v chromium >/dev/null || [ -n "${CHROMIUM:-}" ] || apt_install chromium
+  if [ "$want_web" -eq 2 ]; then
+    command -v chromium >/dev/null || [ -n "${CHROMIUM:-}" ] || apt_install chromium
+  fi
   if tool="$(find_wasm_bindgen)"; then
     ok "using $tool"
   else
@@ -126,5 +130,5 @@ if [ "$want_web" -eq 1 ]; then
       --root "$INKPOST_TOOLS" --target-dir "$CARGO_TARGET_DIR/wasm-bindgen-cli"
   fi
   (cd "$INKPOST_ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
-  ok "node $(node --version), $(chromium --version 2>/dev/null || echo "chromium at ${CHROMIUM:-}")"
+  ok "node $(node --version)$([ "$want_web" -eq 2 ] && echo ", $(chromium --version 2>/dev/null || echo "chromium at ${CHROMIUM:-}")")"
 fi

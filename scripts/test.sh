@@ -66,8 +66,15 @@ ok "every .polkavm rebuilt byte for byte"
 step "The SDK with its pure-Rust cryptography alone (what WebAssembly runs)"
 timed cargo test -p inkpost-sdk --no-default-features --features pure --locked --lib
 
-step "The web build: the SDK in WebAssembly (web/pkg) for the browser tests"
+step "The web build: the SDK in WebAssembly (web/pkg) and the chat app (web/app)"
 timed cargo clippy -p inkpost-web --target wasm32-unknown-unknown --locked -q -- -D warnings
+bindings="$(mktemp -d)"
+(cd "$INKPOST_ROOT/web" && node app/typink.mjs "$bindings" >/dev/null)
+diff -r "$bindings" "$INKPOST_ROOT/web/app/src/contracts" >/dev/null || die \
+  "web/app/src/contracts differs from what dedot typink makes of contracts/artifacts/*.json" \
+  "regenerate them: (cd web && npm run typink), and commit"
+rm -rf "$bindings"
+ok "the app's contract bindings match the contracts' metadata"
 timed "$INKPOST_ROOT/scripts/build-web.sh"
 
 step "Host workspace tests (SDK, relay, CLI, end-to-end on the dev node, the browser)"

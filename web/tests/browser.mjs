@@ -10,14 +10,9 @@
 // gets ARGS-JSON as `?args=` and sets `window.report` (or throws) when done.
 // Chromium: $CHROMIUM, else `chromium` on PATH (Debian's package). The port:
 // $INKPOST_PAGE_PORT (the origin a relay allows with --cors-origin), else any.
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
-import { execFileSync } from "node:child_process";
-import { extname, join, normalize, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
+import { serve } from "../serve.mjs";
 
-const root = resolve(fileURLToPath(import.meta.url), "../../..");
 const [page, args = "{}"] = process.argv.slice(2);
 if (!page) {
   console.error("usage: node web/tests/browser.mjs PAGE [ARGS-JSON]");
@@ -25,51 +20,8 @@ if (!page) {
 }
 const timeoutMs = Number(process.env.INKPOST_BROWSER_TIMEOUT_MS ?? 120_000);
 
-const types = {
-  ".html": "text/html",
-  ".js": "text/javascript",
-  ".mjs": "text/javascript",
-  ".wasm": "application/wasm",
-  ".json": "application/json",
-};
-
-function serve() {
-  const server = createServer(async (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
-    const allowed = ["/web/pkg/", "/web/tests/pages/", "/sdk/tests/vectors/"];
-    if (!allowed.some((prefix) => path.startsWith(prefix))) {
-      response.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(join(root, path));
-      response.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  const port = Number(process.env.INKPOST_PAGE_PORT ?? 0);
-  return new Promise((ready) => server.listen(port, "127.0.0.1", () => ready(server)));
-}
-
-function chromiumPath() {
-  if (process.env.CHROMIUM) return process.env.CHROMIUM;
-  for (const name of ["chromium", "chromium-browser"]) {
-    try {
-      return execFileSync("which", [name], { encoding: "utf8" }).trim();
-    } catch {}
-  }
-  throw new Error("no Chromium: install Debian's `chromium` (scripts/install-deps.sh --web) or set CHROMIUM");
-}
-
-const server = await serve();
-const browser = await chromium.launch({
-  executablePath: chromiumPath(),
-  headless: true,
-  // Root in a container has no user namespaces for Chromium's sandbox.
-  args: ["--no-sandbox"],
-});
+const server = await serve(Number(process.env.INKPOST_PAGE_PORT ?? 0));
+const browser = await launch();
 let failed = false;
 try {
   const tab = await browser.newPage();

@@ -33,24 +33,42 @@ fn submit_lock(account: &AccountId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
 
 impl Chain {
     /// Signs, submits and waits; returns the contract events and the block.
+    ///
+    /// A transaction the pool drops as invalid before any block holds it
+    /// did not run; when the pool accepted it under a nonce that a block
+    /// then used (its view lagged the best block, as the fork-aware pool's
+    /// can under instant sealing), it is signed again with a fresh nonce, a
+    /// few times at most. Once a block held it, an invalid status is final.
     pub(super) async fn submit<Call: subxt::tx::Payload>(
         &self,
         tx: &Call,
         signer: &Sr25519Signer,
         finality: Finality,
     ) -> Result<(Vec<ContractEvent>, [u8; 32]), ChainError> {
-        let mut progress = self.sign_and_submit(tx, signer).await?;
-        let in_block = loop {
-            let status = progress.next().await.ok_or_else(|| {
-                ChainError::Rpc(Box::new(subxt::error::RpcError::SubscriptionDropped.into()))
-            })??;
-            match status {
-                TxStatus::InBestBlock(block) if finality == Finality::InBlock => break block,
-                TxStatus::InFinalizedBlock(block) => break block,
-                TxStatus::Error { message }
-                | TxStatus::Invalid { message }
-                | TxStatus::Dropped { message } => return Err(ChainError::Dispatch(message)),
-                _ => continue,
+        const ATTEMPTS: usize = 3;
+        let mut attempt = 1;
+        let in_block = 'submit: loop {
+            let mut progress = self.sign_and_submit(tx, signer).await?;
+            let mut seen_in_block = false;
+            loop {
+                let status = progress.next().await.ok_or_else(|| {
+                    ChainError::Rpc(Box::new(subxt::error::RpcError::SubscriptionDropped.into()))
+                })??;
+                match status {
+                    TxStatus::InBestBlock(block) if finality == Finality::InBlock => {
+                        break 'submit block;
+                    }
+                    TxStatus::InBestBlock(_) => seen_in_block = true,
+                    TxStatus::InFinalizedBlock(block) => break 'submit block,
+                    TxStatus::Invalid { .. } if !seen_in_block && attempt < ATTEMPTS => {
+                        attempt += 1;
+                        continue 'submit;
+                    }
+                    TxStatus::Error { message }
+                    | TxStatus::Invalid { message }
+                    | TxStatus::Dropped { message } => return Err(ChainError::Dispatch(message)),
+                    _ => continue,
+                }
             }
         };
         let events = in_block.wait_for_success().await?;

@@ -28,10 +28,11 @@ pub use fetch::FetchTransport;
 pub use relay::{Relay, Subscription};
 
 use inkpost_sdk::auth::{Audience, RequestAuth};
+use inkpost_sdk::continuity::SenderChains;
 use inkpost_sdk::envelope::{Draft, Envelope, Recipient, SenderChain};
 use inkpost_sdk::ids::{
-    AccountId, Address, ChannelId, ClientMsgId, ConversationId, EncryptionKey, Epoch, KeyVersion,
-    MessageId,
+    AccountId, Address, ChannelId, ClientMsgId, ConversationId, DirectId, EncryptionKey, Epoch,
+    KeyVersion, MessageId,
 };
 use inkpost_sdk::keys::Identity;
 use inkpost_sdk::merkle::Proof;
@@ -226,6 +227,55 @@ pub fn seal(
     Ok(Envelope::seal(&sender.identity, draft, &recipients, text)?.to_bytes())
 }
 
+/// The id of the direct conversation between two accounts (`dm:0x…`), the
+/// same whichever of them asks.
+#[wasm_bindgen(js_name = directConversation)]
+pub fn direct_conversation(a: &str, b: &str) -> Result<String, JsError> {
+    let id = DirectId::between(&parse::<AccountId>("a", a)?, &parse::<AccountId>("b", b)?);
+    Ok(ConversationId::Direct(id).to_string())
+}
+
+/// The contract (H160) address of an sr25519 account id, as pallet-revive
+/// maps it: where a tip to that account goes, whose anchored batches a
+/// relay's anchorer writes.
+#[wasm_bindgen(js_name = addressOf)]
+pub fn address_of(account: &str) -> Result<String, JsError> {
+    Ok(parse::<AccountId>("account", account)?
+        .to_address()
+        .to_string())
+}
+
+/// A reader's view of each sender's chain in one conversation: whether the
+/// relay served every message, in order (the SDK's `SenderChains`).
+#[wasm_bindgen]
+pub struct Continuity {
+    chains: SenderChains,
+}
+
+#[wasm_bindgen]
+impl Continuity {
+    /// For reading a conversation from its start (`fromStart`: a sender's
+    /// first message read must be their first sent) or from the middle.
+    #[wasm_bindgen(constructor)]
+    pub fn new(from_start: bool) -> Continuity {
+        Continuity {
+            chains: SenderChains::new(from_start),
+        }
+    }
+
+    /// Takes in the next message read (its envelope's bytes):
+    /// `{status: "in_order" | "unchecked" | "missing" | "out_of_order",
+    /// missing?}`.
+    pub fn observe(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let envelope = Envelope::from_bytes(bytes)?;
+        envelope.verify()?;
+        let continuity =
+            self.chains
+                .observe(envelope.header.sender, envelope.header.chain, envelope.id());
+        Ok(serde_wasm_bindgen::to_value(&continuity)?)
+    }
+}
+
 /// An envelope's cleartext header and id (no key needed; the signature is
 /// checked).
 #[derive(Serialize)]
@@ -293,9 +343,7 @@ pub fn sign_voucher(
         domain: fixed::<32>("domain", domain)?,
         contract: parse::<Address>("contract", contract)?,
         channel: parse::<ChannelId>("channel", channel)?,
-        cumulative: cumulative
-            .parse()
-            .map_err(|_| JsError::new("cumulative must be a decimal integer below 2^128"))?,
+        cumulative: amount("cumulative", cumulative)?,
     };
     let signed = voucher.sign(&payer.identity);
     Ok(serde_wasm_bindgen::to_value(&signed)?)
@@ -307,6 +355,13 @@ where
 {
     text.parse()
         .map_err(|error| JsError::new(&format!("{what}: {error}")))
+}
+
+/// An amount in native units as a page writes it: a decimal string (u128
+/// does not fit a JavaScript number).
+fn amount(what: &str, text: &str) -> Result<u128, JsError> {
+    text.parse()
+        .map_err(|_| JsError::new(&format!("{what} must be a decimal integer below 2^128")))
 }
 
 fn hex_bytes(what: &str, text: &str) -> Result<Vec<u8>, JsError> {

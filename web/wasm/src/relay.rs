@@ -8,15 +8,16 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use inkpost_sdk::envelope::Envelope;
-use inkpost_sdk::ids::{AccountId, ConversationId};
-use inkpost_sdk::relay::api::EnvelopeView;
+use inkpost_sdk::ids::{AccountId, Address, ChannelId, ConversationId, MessageId};
+use inkpost_sdk::relay::api::{EnvelopeView, ProofView};
 use inkpost_sdk::relay::{RelayClient, RelayError, StreamEvent};
+use inkpost_sdk::voucher::{PostageRefusal, SignedVoucher, Voucher, next_postage};
 use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::fetch::FetchTransport;
-use crate::{Account, parse};
+use crate::{Account, amount, fixed, parse};
 
 /// A relay at one URL.
 #[wasm_bindgen]
@@ -99,15 +100,25 @@ impl Relay {
         future_to_promise(async move { to_js(&client.info().await.map_err(relay_error)?) })
     }
 
-    /// Submits an envelope (from `seal`) as its sender: the relay's signed
-    /// receipt, checked.
-    pub fn submit(&self, sender: &Account, envelope: &[u8]) -> Result<Promise, JsError> {
+    /// Submits an envelope (from `seal`) as its sender, with the postage
+    /// voucher from `postageVoucher` if the relay charges postage: the
+    /// relay's signed receipt, checked.
+    pub fn submit(
+        &self,
+        sender: &Account,
+        envelope: &[u8],
+        postage: Option<JsValue>,
+    ) -> Result<Promise, JsError> {
         let envelope = Envelope::from_bytes(envelope)?;
+        let postage: Option<SignedVoucher> = postage
+            .filter(|value| !value.is_undefined() && !value.is_null())
+            .map(serde_wasm_bindgen::from_value)
+            .transpose()?;
         let client = self.client.clone();
         let sender = sender.identity.clone();
         Ok(future_to_promise(async move {
             let response = client
-                .submit(&sender, &envelope, None)
+                .submit(&sender, &envelope, postage.as_ref())
                 .await
                 .map_err(relay_error)?;
             let relay = client.audience().await.map_err(relay_error)?.relay;
@@ -154,6 +165,132 @@ impl Relay {
                 "nextAfter",
                 page.next_after
                     .map_or(JsValue::NULL, |next| JsValue::from_f64(next as f64)),
+            );
+            Ok(object.into())
+        }))
+    }
+
+    /// What the relay charges per message, if anything: `null`, or
+    /// `{price, escrow, payee, domain}` (price: native units, a decimal
+    /// string).
+    #[wasm_bindgen(js_name = postageTerms)]
+    pub fn postage_terms(&self) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            match client.postage_terms().await.map_err(relay_error)? {
+                Some(terms) => to_js(&terms),
+                None => Ok(JsValue::NULL),
+            }
+        })
+    }
+
+    /// The voucher that pays this relay for one more message from
+    /// `channel` of the escrow at `escrow` on the chain `domain` (genesis):
+    /// for what the relay says the next message needs, but never more than
+    /// `signed` (the most the payer has signed on the channel, by their own
+    /// records) plus the relay's price, and only if that price is at most
+    /// `cap`. The relay's escrow and domain must be the caller's. Answers
+    /// `{voucher, cumulative}`; record `cumulative` as signed before the
+    /// voucher leaves (pass `voucher` to `submit`).
+    #[wasm_bindgen(js_name = postageVoucher)]
+    pub fn postage_voucher(
+        &self,
+        payer: &Account,
+        escrow: &str,
+        domain: &str,
+        channel: &str,
+        signed: &str,
+        cap: &str,
+    ) -> Result<Promise, JsError> {
+        let escrow = parse::<Address>("escrow", escrow)?;
+        let domain = fixed::<32>("domain", domain)?;
+        let channel = parse::<ChannelId>("channel", channel)?;
+        let (signed, cap) = (amount("signed", signed)?, amount("cap", cap)?);
+        let client = self.client.clone();
+        let payer = payer.identity.clone();
+        Ok(future_to_promise(async move {
+            let terms = client
+                .postage_terms()
+                .await
+                .map_err(relay_error)?
+                .ok_or_else(|| {
+                    JsError::new("this relay charges no postage: send without a channel")
+                })?;
+            let same_domain = fixed::<32>("domain", &terms.domain).ok() == Some(domain);
+            if terms.escrow != escrow || !same_domain {
+                return Err(relay_error(client.dishonest(format!(
+                    "it takes postage through escrow {} on chain {}, not this deployment's",
+                    terms.escrow, terms.domain
+                ))));
+            }
+            let account = client
+                .postage_account(&payer, channel)
+                .await
+                .map_err(relay_error)?;
+            let cumulative = next_postage(signed, terms.price, cap, account.next_cumulative)
+                .map_err(|refusal| match refusal {
+                    PostageRefusal::PriceAboveCap { .. } => {
+                        JsError::new(&refusal.to_string()).into()
+                    }
+                    PostageRefusal::AsksTooMuch { .. } => {
+                        relay_error(client.dishonest(format!("{refusal}; nothing was signed")))
+                    }
+                })?;
+            let voucher = Voucher {
+                domain,
+                contract: escrow,
+                channel,
+                cumulative,
+            }
+            .sign(&payer);
+            let object = Object::new();
+            set(&object, "voucher", to_js(&voucher)?);
+            set(&object, "cumulative", cumulative.to_string().into());
+            Ok(object.into())
+        }))
+    }
+
+    /// Message `id`'s inclusion proof as the relay serves it, checked to
+    /// lead from `id` to the root it names: `null` while the message is not
+    /// in an anchored batch, else `{root, leafIndex, batchSeq, leafCount,
+    /// blockNumber}`. The root still has to be compared with the one the
+    /// anchors contract holds for the relay's anchorer at `batchSeq`.
+    pub fn proof(&self, reader: &Account, id: &str) -> Result<Promise, JsError> {
+        let id = parse::<MessageId>("id", id)?;
+        let client = self.client.clone();
+        let reader = reader.identity.clone();
+        Ok(future_to_promise(async move {
+            let view = client.proof(&reader, &id).await.map_err(relay_error)?;
+            let ProofView::Anchored {
+                leaf_index, batch, ..
+            } = &view
+            else {
+                return Ok(JsValue::NULL);
+            };
+            let (proof, root) = view
+                .decode()
+                .map_err(|error| relay_error(client.dishonest(format!("its proof: {error}"))))?
+                .ok_or_else(|| relay_error(client.dishonest("its proof is malformed")))?;
+            proof.verify(&root, &id).map_err(|error| {
+                relay_error(client.dishonest(format!(
+                    "its proof does not lead from {id} to its root: {error}"
+                )))
+            })?;
+            let object = Object::new();
+            set(&object, "root", format!("0x{}", hex::encode(root)).into());
+            set(&object, "leafIndex", JsValue::from_f64(*leaf_index as f64));
+            set(&object, "batchSeq", JsValue::from_f64(batch.seq.0 as f64));
+            set(
+                &object,
+                "leafCount",
+                JsValue::from_f64(batch.leaf_count as f64),
+            );
+            set(
+                &object,
+                "blockNumber",
+                batch
+                    .block_number
+                    .map_or(JsValue::NULL, |block| JsValue::from_f64(block as f64)),
             );
             Ok(object.into())
         }))
