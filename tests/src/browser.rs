@@ -176,13 +176,14 @@ impl App {
         report
     }
 
-    /// Lets the app's `wait` step for `name` go on.
+    /// Lets the app's `wait` step for `name` go on (and takes its report).
     pub async fn signal(&mut self, name: &str) {
         use tokio::io::AsyncWriteExt;
         self.stdin
             .write_all(format!("{name}\n").as_bytes())
             .await
             .unwrap_or_else(|error| panic!("the app is gone ({error}): {}", self.log()));
+        self.next("wait").await;
     }
 
     /// Waits for the app to close after its last step.

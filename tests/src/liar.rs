@@ -161,7 +161,12 @@ impl LyingRelay {
                 relay_url: relay_url.trim_end_matches('/').to_owned(),
             },
         };
-        let router = Router::new().fallback(answer).with_state(liar);
+        // A liar serves browsers of any origin (put it in front of a relay
+        // without --cors-origin, or the CORS headers come twice).
+        let router = Router::new()
+            .fallback(answer)
+            .with_state(liar)
+            .layer(tower_http::cors::CorsLayer::permissive());
         let task = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });

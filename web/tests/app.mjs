@@ -133,6 +133,18 @@ const actions = {
   async expect(tab, { text }) {
     return until(tab, `the message ${JSON.stringify(text)}`, messageInfo, text);
   },
+  async messages(tab) {
+    const messages = await tab.$$eval("#messages li", (items) =>
+      items.map((li) => ({
+        seq: Number(li.dataset.seq),
+        sender: li.querySelector("strong").textContent,
+        text: li.querySelector(".text").textContent,
+        invalid: li.classList.contains("invalid"),
+        flag: li.querySelector(".flag")?.textContent ?? null,
+      })),
+    );
+    return { messages };
+  },
   async "expect-status"(tab, { contains }) {
     return { status: await until(tab, `a status with ${JSON.stringify(contains)}`, `const t = document.querySelector("#status").textContent; return t.includes(arg) && t`, contains) };
   },

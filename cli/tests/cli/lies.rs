@@ -230,7 +230,7 @@ async fn a_paging_loop_needs_the_relay_to_move_on() {
 
 /// The view a relay would give of `envelope` stored as number `seq` of its
 /// conversation.
-fn view_of(envelope: &Envelope, seq: u64) -> serde_json::Value {
+pub(crate) fn view_of(envelope: &Envelope, seq: u64) -> serde_json::Value {
     use base64::Engine;
     serde_json::json!({
         "id": envelope.id(),
@@ -244,7 +244,7 @@ fn view_of(envelope: &Envelope, seq: u64) -> serde_json::Value {
 
 /// A relay that adds `views` to every page of a conversation that has
 /// messages, and says to go on after the last of them.
-fn appending(views: Vec<serde_json::Value>) -> impl inkpost_tests::liar::Lie {
+pub(crate) fn appending(views: Vec<serde_json::Value>) -> impl inkpost_tests::liar::Lie {
     let last = views
         .last()
         .map_or(0, |view| view["seq"].as_u64().expect("a view's seq"));

@@ -246,7 +246,7 @@ async fn a_new_user_of_the_app_registers_makes_a_group_talks_directly_and_tips()
         .iter()
         .map(|m| (m["handle"].as_str().unwrap(), m["role"].as_str().unwrap()))
         .collect();
-    assert_eq!(roles, [("newcomer", "owner"), ("friend", "member")]);
+    assert_eq!(roles, [("newcomer", "Owner"), ("friend", "Member")]);
     app.next("send").await;
     let read = system
         .json(&friend_suri, &["read", "--group", &group])
@@ -418,6 +418,69 @@ async fn the_app_pays_a_relay_s_postage_from_a_channel_it_opens() {
         assert!(texts.contains(&Some(text.to_owned())), "{text}: {texts:?}");
     }
     assert!(!texts.contains(&Some("for free?".to_owned())), "{texts:?}");
+    app.finish().await;
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_flags_a_group_message_from_who_could_not_write_at_its_epoch() {
+    use crate::lies::{appending, view_of};
+    use inkpost_sdk::ids::{ConversationId, GroupId};
+    use inkpost_tests::world::message;
+
+    // The liar answers browsers itself: the relay behind it allows no origin.
+    let port = browser::free_port();
+    let mut system = System::start("web-lie-writer", &["--anchoring", "false"]).await;
+    // Given Alice's group where Bob wrote as a member (epoch 3) before
+    // Alice removed him (epoch 4), and Charlie only reads
+    let group = system.group(&["bob"]).await;
+    let reader = ["group", "add", &group, "charlie", "--role", "reader"];
+    system.ok("//Alice", &reader).await;
+    system.send_as("//Bob", &group, "before I left").await;
+    system
+        .ok("//Alice", &["group", "remove", &group, "bob"])
+        .await;
+    // and envelopes an honest relay refuses, each validly signed: Charlie's
+    // as a reader, and Bob's at the epoch after his removal
+    let conversation = ConversationId::Group(GroupId(group.parse().unwrap()));
+    let everyone = ["//Alice", "//Charlie"];
+    let forged = [
+        message("//Charlie", conversation, 4, &everyone, 7),
+        message("//Bob", conversation, 4, &everyone, 8),
+    ];
+    let views = forged
+        .iter()
+        .zip(2..)
+        .map(|(envelope, seq)| view_of(envelope, seq))
+        .collect();
+    // When the relay adds them to the group Alice reads in the app
+    let _liar = system.behind(appending(views)).await;
+    let mut app = app(
+        &system,
+        port,
+        &json!([
+            {"do": "import", "secret": "//Alice", "passphrase": PASSPHRASE},
+            {"do": "open-group", "group": group},
+            {"do": "messages"},
+        ]),
+    );
+    app.next("import").await;
+    app.next("open-group").await;
+    // Then Bob's message of when he was a member reads, and both injected
+    // ones are shown as such, never as their texts
+    let shown = app.next("messages").await;
+    let messages = shown["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 3, "{shown}");
+    assert_eq!(messages[0]["text"], "before I left", "{shown}");
+    assert_eq!(messages[0]["invalid"], false, "{shown}");
+    for injected in &messages[1..] {
+        assert_eq!(injected["invalid"], true, "{shown}");
+        let text = injected["text"].as_str().unwrap();
+        assert!(
+            text.contains("could not write in this group at epoch 4"),
+            "{shown}"
+        );
+    }
     app.finish().await;
     system.stop().await;
 }

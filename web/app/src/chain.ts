@@ -314,6 +314,14 @@ export class Chain {
     return { epoch: BigInt(state.epoch), owner: String(state.owner).toLowerCase(), members };
   }
 
+  /**
+   * Whether `who` (H160) could write in `group` at `epoch`, from the
+   * groups contract's role history (false beyond the current epoch).
+   */
+  async canWriteAt(group: bigint, who: string, epoch: bigint): Promise<boolean> {
+    return this.read<boolean>(this.groups, "canWriteAt", [group, who, epoch]);
+  }
+
   // — anchors and escrow —
 
   async anchoredBatch(submitter: string, seq: number): Promise<{ root: string; leafCount: bigint } | undefined> {

@@ -20,6 +20,8 @@ export interface Shown {
   seq: number;
   id: string;
   sender: string;
+  /** The group epoch it names (0 in a direct conversation). */
+  epoch: bigint;
   text: string;
   /** How it fits its sender's chain (`in_order`, `missing`, …). */
   continuity: string;
@@ -58,10 +60,17 @@ export class Thread {
   private take(message: RelayMessage): Shown {
     this.after = Math.max(this.after, message.seq);
     const continuity = this.continuity.observe(message.bytes) as { status: string; missing?: number };
-    const info = inspect(message.bytes) as { seq: number; id: string };
+    const info = inspect(message.bytes) as { seq: number; id: string; epoch: number };
     if (message.sender === this.me.accountId) this.mine = { seq: info.seq, id: info.id };
     const status = continuity.status === "missing" ? `missing ${continuity.missing}` : continuity.status;
-    const shown: Shown = { seq: message.seq, id: message.id, sender: message.sender, text: "", continuity: status };
+    const shown: Shown = {
+      seq: message.seq,
+      id: message.id,
+      sender: message.sender,
+      epoch: BigInt(info.epoch),
+      text: "",
+      continuity: status,
+    };
     try {
       shown.text = new TextDecoder("utf-8", { fatal: true }).decode(open(this.me, message.bytes));
     } catch (error) {

@@ -1,4 +1,4 @@
-// Small DOM and amount helpers.
+// Small DOM helpers (status line, error box, form handlers) and amounts.
 
 export function $<T extends HTMLElement = HTMLElement>(selector: string): T {
   const found = document.querySelector<T>(selector);
@@ -12,6 +12,39 @@ export function field(form: HTMLFormElement, name: string): HTMLInputElement | H
 
 export const show = (element: HTMLElement) => (element.hidden = false);
 export const hide = (element: HTMLElement) => (element.hidden = true);
+
+export function status(text: string): void {
+  $("#status").textContent = text;
+}
+
+export function fail(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  const box = $("#error");
+  box.textContent = message;
+  show(box);
+  status("Something went wrong: see above");
+}
+
+/**
+ * Runs `act` when the form is submitted (or the button clicked), its
+ * buttons disabled meanwhile; an error goes to the error box.
+ */
+export function handle(form: HTMLFormElement | HTMLButtonElement, act: () => Promise<void>): void {
+  const isForm = form instanceof HTMLFormElement;
+  form.addEventListener(isForm ? "submit" : "click", async (event) => {
+    event.preventDefault();
+    const buttons = isForm ? [...form.querySelectorAll("button")] : [form];
+    buttons.forEach((button) => (button.disabled = true));
+    hide($("#error"));
+    try {
+      await act();
+    } catch (error) {
+      fail(error);
+    } finally {
+      buttons.forEach((button) => (button.disabled = false));
+    }
+  });
+}
 
 export const shortId = (hex: string) => `${hex.slice(0, 8)}…${hex.slice(-4)}`;
 
