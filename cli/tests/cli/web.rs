@@ -193,18 +193,20 @@ async fn a_new_user_of_the_app_registers_makes_a_group_talks_directly_and_tips()
     let newcomer = system.world.funded(&chain, "web-newcomer-user").await;
     let friend_suri = account_suri("web-newcomer-friend");
     system.world.funded(&chain, "web-newcomer-friend").await;
-    system.ok(&friend_suri, &["id", "register", "friend"]).await;
+    system
+        .ok(&friend_suri, &["id", "register", "appfriend"])
+        .await;
 
     let mut app = app(
         &system,
         port,
         &json!([
             {"do": "import", "secret": account_suri("web-newcomer-user"), "passphrase": PASSPHRASE},
-            {"do": "register", "handle": "newcomer"},
+            {"do": "register", "handle": "appuser"},
             {"do": "create-group"},
-            {"do": "add-member", "handle": "friend", "role": "Member"},
+            {"do": "add-member", "handle": "appfriend", "role": "Member"},
             {"do": "send", "text": "welcome to my group"},
-            {"do": "open-dm", "handle": "friend"},
+            {"do": "open-dm", "handle": "appfriend"},
             {"do": "send", "text": "hi friend, just us"},
             {"do": "expect", "text": "hello newcomer"},
             {"do": "tip", "text": "hello newcomer", "amount": "0.5"},
@@ -218,7 +220,7 @@ async fn a_new_user_of_the_app_registers_makes_a_group_talks_directly_and_tips()
     // Registered through the app: the identity contract has the app's
     // account and encryption key under the handle.
     app.next("register").await;
-    let shown = system.json(&friend_suri, &["id", "show", "newcomer"]).await;
+    let shown = system.json(&friend_suri, &["id", "show", "appuser"]).await;
     assert_eq!(shown["account_id"], newcomer.account_id().to_string());
     assert_eq!(
         shown["encryption_key"],
@@ -246,31 +248,28 @@ async fn a_new_user_of_the_app_registers_makes_a_group_talks_directly_and_tips()
         .iter()
         .map(|m| (m["handle"].as_str().unwrap(), m["role"].as_str().unwrap()))
         .collect();
-    assert_eq!(roles, [("newcomer", "Owner"), ("friend", "Member")]);
+    assert_eq!(roles, [("appuser", "Owner"), ("appfriend", "Member")]);
     app.next("send").await;
     let read = system
         .json(&friend_suri, &["read", "--group", &group])
         .await;
     assert_eq!(texts(&read), [Some("welcome to my group".to_owned())]);
-    assert_eq!(read[0]["sender_handle"], "newcomer");
+    assert_eq!(read[0]["sender_handle"], "appuser");
 
     // A direct conversation, both ways.
     app.next("open-dm").await;
     app.next("send").await;
     let read = system
-        .json(&friend_suri, &["read", "--to", "newcomer"])
+        .json(&friend_suri, &["read", "--to", "appuser"])
         .await;
     assert_eq!(texts(&read), [Some("hi friend, just us".to_owned())]);
     let friend = identity(&friend_suri);
     let before = chain.balance(&friend.account_id()).await.unwrap();
     system
-        .ok(
-            &friend_suri,
-            &["send", "--to", "newcomer", "hello newcomer"],
-        )
+        .ok(&friend_suri, &["send", "--to", "appuser", "hello newcomer"])
         .await;
     let shown = app.next("expect").await;
-    assert_eq!(shown["sender"], "@friend", "{shown}");
+    assert_eq!(shown["sender"], "@appfriend", "{shown}");
 
     // The tip moves exactly its value from the app's user to the friend.
     let after_send = chain.balance(&friend.account_id()).await.unwrap();
@@ -287,7 +286,7 @@ async fn a_new_user_of_the_app_registers_makes_a_group_talks_directly_and_tips()
     // passphrase opens it.
     app.next("reload").await;
     app.next("unlock").await;
-    assert_eq!(app.next("profile").await["profile"], "You are @newcomer.");
+    assert_eq!(app.next("profile").await["profile"], "You are @appuser.");
     app.finish().await;
     system.stop().await;
 }
