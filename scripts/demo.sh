@@ -4,12 +4,14 @@
 # then a second relay that charges postage, paid from an escrow channel; and
 # the web app served locally, its URL printed, to join them from a browser.
 #
-#   scripts/demo.sh          run it and leave the node and the relays running
-#   scripts/demo.sh --stop   stop the node and the relays at the end
+#   scripts/demo.sh          run it and leave the node, relays and app running
+#   scripts/demo.sh --stop   stop the node, the relays and the app at the end
 #
 # Each run deploys a fresh set of contracts (a new salt) and starts relays
 # with fresh databases, so it can be repeated against a running node.
-# State and logs go to $INKPOST_STATE (default .run/ in the clone).
+# State and logs go to $INKPOST_STATE (default .run/ in the clone). Ports:
+# the node's $INKPOST_RPC_PORT (9944), the relay's $INKPOST_RELAY_PORT and
+# the web app's $INKPOST_APP_PORT (free ones by default).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$INKPOST_ROOT"
@@ -18,7 +20,7 @@ stop_at_end=0
 for arg in "$@"; do
   case "$arg" in
     --stop) stop_at_end=1 ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $arg" "usage: scripts/demo.sh [--stop]" ;;
   esac
 done

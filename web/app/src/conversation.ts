@@ -1,7 +1,7 @@
-// A conversation as the app holds it: who a message is encrypted to (from
-// the chain), and the messages read from the relay through the SDK in
-// WebAssembly, each checked (signature, id, the sender's chain) before it
-// is shown.
+// A conversation's messages as the app holds them: read and followed from
+// the relay through the SDK in WebAssembly, each checked (signature, id,
+// the sender's chain) before it is shown; and sending, sealed to the
+// recipients the caller read from the chain, continuing my chain.
 import { Account, Continuity, Relay, Subscription, inspect, open, seal } from "../../pkg/inkpost_web.js";
 import type { Person } from "./chain";
 
