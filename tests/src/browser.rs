@@ -4,13 +4,9 @@
 //! step by step as a person would use it — for the tests to check against
 //! the native build, relays, the CLI and the chain.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-/// The repository's root.
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::repo_root as root;
 
 /// Opens `web/tests/pages/{page}.html` with `args` and returns its report;
 /// panics with the page's error (or with what to install) otherwise.

@@ -28,6 +28,17 @@ pub async fn within<T>(seconds: u64, what: &str, future: impl Future<Output = T>
     }
 }
 
+/// The repository's root, found at run time: `cargo test` sets
+/// `CARGO_MANIFEST_DIR` to the tested package's folder, one level below the
+/// root (all packages are). The compile-time value is the fallback only: a
+/// build shared by two clones through one target directory keeps the path
+/// of the clone that built it, and would read the other clone's files.
+pub fn repo_root() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+        .join("..")
+}
+
 /// A new, empty directory under the system's temporary directory, named
 /// after `tag` and unique to this process.
 pub fn temp_dir(tag: &str) -> PathBuf {

@@ -69,7 +69,7 @@ pub fn signer(uri: &str) -> Sr25519Signer {
 /// `contracts/artifacts`).
 pub fn artifacts_dir() -> PathBuf {
     std::env::var_os("INKPOST_ARTIFACTS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../contracts/artifacts"),
+        || crate::repo_root().join("contracts/artifacts"),
         PathBuf::from,
     )
 }

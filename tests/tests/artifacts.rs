@@ -70,7 +70,7 @@ const CONTRACTS: [&str; 5] = [
 ];
 
 fn artifacts() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../contracts/artifacts")
+    inkpost_tests::repo_root().join("contracts/artifacts")
 }
 
 /// The host functions `code` imports; an unreadable import is an error.

@@ -60,6 +60,9 @@ async function submit(tab, form, values) {
   await tab.locator(`${form} button:not([type=button])`).first().click();
 }
 
+/** The group the last create-group step made. */
+let created;
+
 const actions = {
   async import(tab, { secret, passphrase }) {
     await until(tab, "the key form", visible("#import-form"));
@@ -98,9 +101,12 @@ const actions = {
     await until(tab, "the conversations", visible("#conversations"));
     await tab.locator("#create-group").click();
     const title = await until(tab, "the new group", `const t = document.querySelector("#conversation-title").textContent; return /^group \\d+$/.test(t) && t`);
-    return { group: title.replace("group ", "") };
+    created = title.replace("group ", "");
+    return { group: created };
   },
-  async "open-group"(tab, { group }) {
+  // `group`: a number, or "created" for the group the last create-group made.
+  async "open-group"(tab, { group: named }) {
+    const group = named === "created" ? created : named;
     await until(tab, "the conversations", visible("#conversations"));
     await submit(tab, "#group-form", { group });
     await until(tab, `group ${group}`, `return document.querySelector("#conversation-title").textContent === arg && document.querySelector("#status").textContent.endsWith("live")`, `group ${group}`);
@@ -115,11 +121,18 @@ const actions = {
   async "add-member"(tab, { handle, role }) {
     await tab.locator("#member-form [name=role]").selectOption(role);
     await submit(tab, "#member-form", { handle });
-    const shown = await until(tab, `@${handle} among the members`, `return document.querySelector('#member-list li[data-handle="' + arg + '"]')?.textContent`, handle);
+    const shown = await until(tab, `@${handle} among the members`, `return document.querySelector('#member-list li[data-handle="' + arg + '"]')?.firstChild?.textContent`, handle);
+    return { shown };
+  },
+  async "set-role"(tab, { handle, role }) {
+    const item = `#member-list li[data-handle="${handle}"]`;
+    await tab.locator(`${item} select`).selectOption(role);
+    await tab.locator(`${item} form button`).click();
+    const shown = await until(tab, `@${handle} as ${role}`, `const t = document.querySelector('#member-list li[data-handle="' + arg[0] + '"]')?.firstChild?.textContent; return t?.includes("— " + arg[1].toLowerCase()) && t`, [handle, role]);
     return { shown };
   },
   async "remove-member"(tab, { handle }) {
-    await tab.locator(`#member-list li[data-handle="${handle}"] button`).click();
+    await tab.locator(`#member-list li[data-handle="${handle}"] button.remove`).click();
     await until(tab, `@${handle} gone`, `return !document.querySelector('#member-list li[data-handle="' + arg + '"]')`, handle);
     return {};
   },

@@ -205,11 +205,15 @@ async fn a_new_user_of_the_app_registers_makes_a_group_talks_directly_and_tips()
             {"do": "register", "handle": "appuser"},
             {"do": "create-group"},
             {"do": "add-member", "handle": "appfriend", "role": "Member"},
+            {"do": "wait", "for": "members checked"},
+            {"do": "set-role", "handle": "appfriend", "role": "Reader"},
             {"do": "send", "text": "welcome to my group"},
             {"do": "open-dm", "handle": "appfriend"},
             {"do": "send", "text": "hi friend, just us"},
             {"do": "expect", "text": "hello newcomer"},
             {"do": "tip", "text": "hello newcomer", "amount": "0.5"},
+            {"do": "open-group", "group": "created"},
+            {"do": "remove-member", "handle": "appfriend"},
             {"do": "reload"},
             {"do": "unlock", "passphrase": PASSPHRASE},
             {"do": "profile"},
@@ -249,6 +253,16 @@ async fn a_new_user_of_the_app_registers_makes_a_group_talks_directly_and_tips()
         .map(|m| (m["handle"].as_str().unwrap(), m["role"].as_str().unwrap()))
         .collect();
     assert_eq!(roles, [("appuser", "Owner"), ("appfriend", "Member")]);
+    app.signal("members checked").await;
+    let changed = app.next("set-role").await;
+    assert!(
+        changed["shown"].as_str().unwrap().contains("— reader"),
+        "{changed}"
+    );
+    let members = system
+        .json(&friend_suri, &["group", "members", &group])
+        .await;
+    assert_eq!(members["members"][1]["role"], "Reader", "{members}");
     app.next("send").await;
     let read = system
         .json(&friend_suri, &["read", "--group", &group])
@@ -282,6 +296,15 @@ async fn a_new_user_of_the_app_registers_makes_a_group_talks_directly_and_tips()
     let after_tip = chain.balance(&friend.account_id()).await.unwrap();
     assert_eq!(after_tip - before, inkpost_sdk::units::TOKEN / 2);
 
+    // Removed in the app, the friend can no longer read the group.
+    app.next("open-group").await;
+    app.next("remove-member").await;
+    let refused = system
+        .cli(&friend_suri, &["read", "--group", &group])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.exit_code(), 4, "{refused}");
+
     // The key stays in the browser, encrypted: after a reload, the
     // passphrase opens it.
     app.next("reload").await;
@@ -302,7 +325,7 @@ async fn the_dapp_snippet_in_the_docs_reads_by_handle_and_registers() {
     let chain = system.world.chain().await;
     let suri = account_suri("web-snippet-user");
     let user = system.world.funded(&chain, "web-snippet-user").await;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = inkpost_tests::repo_root();
     let run = || {
         tokio::process::Command::new("node")
             .arg(root.join("web/examples/register.mjs"))

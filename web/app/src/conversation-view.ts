@@ -117,13 +117,28 @@ async function showMembers(target: Target): Promise<void> {
       item.dataset.handle = person?.handle ?? "";
       item.textContent = `${person ? `@${person.handle}` : shortId(address)} — ${role.toLowerCase()} `;
       if (manager && role !== "Owner" && address !== myAddress) {
+        const change = document.createElement("form");
+        change.className = "role";
+        const select = document.createElement("select");
+        select.name = "role";
+        for (const option of ["Reader", "Member", "Admin"] as Role[]) {
+          select.add(new Option(option.toLowerCase(), option, false, option === role));
+        }
+        const set = document.createElement("button");
+        set.textContent = "Set role";
+        change.append(select, set);
+        handle(change, async () => {
+          await chain.setRole(target.group!, address, select.value as Role, status);
+          await showMembers(target);
+        });
         const remove = document.createElement("button");
         remove.textContent = "Remove";
+        remove.className = "remove";
         handle(remove, async () => {
           await chain.removeMember(target.group!, address, status);
           await showMembers(target);
         });
-        item.append(remove);
+        item.append(change, " ", remove);
       }
       return item;
     }),
