@@ -9,7 +9,7 @@ use http::StatusCode;
 use inkpost_sdk::envelope::Envelope;
 use inkpost_sdk::relay::RelayClient;
 use inkpost_sdk::units::TOKEN;
-use inkpost_tests::liar::{Asked, Upstream, json_answer, rewriting};
+use inkpost_tests::liar::{Asked, LyingRelay, Upstream, json_answer, rewriting};
 use inkpost_tests::within;
 use inkpost_tests::world::identity;
 
@@ -230,7 +230,7 @@ async fn a_paging_loop_needs_the_relay_to_move_on() {
 
 /// The view a relay would give of `envelope` stored as number `seq` of its
 /// conversation.
-pub(crate) fn view_of(envelope: &Envelope, seq: u64) -> serde_json::Value {
+fn view_of(envelope: &Envelope, seq: u64) -> serde_json::Value {
     use base64::Engine;
     serde_json::json!({
         "id": envelope.id(),
@@ -244,7 +244,7 @@ pub(crate) fn view_of(envelope: &Envelope, seq: u64) -> serde_json::Value {
 
 /// A relay that adds `views` to every page of a conversation that has
 /// messages, and says to go on after the last of them.
-pub(crate) fn appending(views: Vec<serde_json::Value>) -> impl inkpost_tests::liar::Lie {
+fn appending(views: Vec<serde_json::Value>) -> impl inkpost_tests::liar::Lie {
     let last = views
         .last()
         .map_or(0, |view| view["seq"].as_u64().expect("a view's seq"));
@@ -292,14 +292,15 @@ async fn a_message_slipped_into_a_direct_conversation_is_flagged() {
     system.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_group_message_from_who_could_not_write_at_its_epoch_is_flagged() {
+/// Alice's group where Bob wrote "before I left" as a member (epoch 3)
+/// before Alice removed him (epoch 4), and Charlie only reads; behind a
+/// liar that adds to the group envelopes an honest relay refuses, each
+/// validly signed: Charlie's as a reader, and Bob's at the epoch after his
+/// removal. The group, and the liar (keep it alive).
+pub(crate) async fn writers_who_could_not_write(system: &mut System) -> (String, LyingRelay) {
     use inkpost_sdk::ids::{ConversationId, GroupId};
     use inkpost_tests::world::message;
 
-    let mut system = System::start("lie-writer", &["--anchoring", "false"]).await;
-    // Given Alice's group where Bob wrote as a member (epoch 3) before
-    // Alice removed him (epoch 4), and Charlie only reads
     let group = system.group(&["bob"]).await;
     let reader = ["group", "add", &group, "charlie", "--role", "reader"];
     system.ok("//Alice", &reader).await;
@@ -307,9 +308,7 @@ async fn a_group_message_from_who_could_not_write_at_its_epoch_is_flagged() {
     system
         .ok("//Alice", &["group", "remove", &group, "bob"])
         .await;
-    // and envelopes an honest relay refuses, each validly signed: Charlie's
-    // as a reader, and Bob's at the epoch after his removal
-    let conversation = ConversationId::Group(GroupId(group.parse().unwrap()));
+    let conversation = ConversationId::Group(GroupId(group.parse().expect("a group number")));
     let everyone = ["//Alice", "//Charlie"];
     let forged = [
         message("//Charlie", conversation, 4, &everyone, 7),
@@ -319,8 +318,16 @@ async fn a_group_message_from_who_could_not_write_at_its_epoch_is_flagged() {
     let views = views
         .map(|(envelope, seq)| view_of(envelope, seq))
         .collect();
-    // When the relay adds them to the group
-    let _liar = system.behind(appending(views)).await;
+    let liar = system.behind(appending(views)).await;
+    (group, liar)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_message_from_who_could_not_write_at_its_epoch_is_flagged() {
+    let mut system = System::start("lie-writer", &["--anchoring", "false"]).await;
+    // Given envelopes of who could not write at their epoch, added to
+    // Alice's group by the relay
+    let (group, _liar) = writers_who_could_not_write(&mut system).await;
     // Then Alice reads Bob's message of when he was a member, and both
     // injected ones flagged, never as messages
     let read = system.json("//Alice", &["read", "--group", &group]).await;

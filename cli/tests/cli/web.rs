@@ -446,37 +446,14 @@ async fn the_app_pays_a_relay_s_postage_from_a_channel_it_opens() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_flags_a_group_message_from_who_could_not_write_at_its_epoch() {
-    use crate::lies::{appending, view_of};
-    use inkpost_sdk::ids::{ConversationId, GroupId};
-    use inkpost_tests::world::message;
+    use crate::lies::writers_who_could_not_write;
 
     // The liar answers browsers itself: the relay behind it allows no origin.
     let port = browser::free_port();
     let mut system = System::start("web-lie-writer", &["--anchoring", "false"]).await;
-    // Given Alice's group where Bob wrote as a member (epoch 3) before
-    // Alice removed him (epoch 4), and Charlie only reads
-    let group = system.group(&["bob"]).await;
-    let reader = ["group", "add", &group, "charlie", "--role", "reader"];
-    system.ok("//Alice", &reader).await;
-    system.send_as("//Bob", &group, "before I left").await;
-    system
-        .ok("//Alice", &["group", "remove", &group, "bob"])
-        .await;
-    // and envelopes an honest relay refuses, each validly signed: Charlie's
-    // as a reader, and Bob's at the epoch after his removal
-    let conversation = ConversationId::Group(GroupId(group.parse().unwrap()));
-    let everyone = ["//Alice", "//Charlie"];
-    let forged = [
-        message("//Charlie", conversation, 4, &everyone, 7),
-        message("//Bob", conversation, 4, &everyone, 8),
-    ];
-    let views = forged
-        .iter()
-        .zip(2..)
-        .map(|(envelope, seq)| view_of(envelope, seq))
-        .collect();
-    // When the relay adds them to the group Alice reads in the app
-    let _liar = system.behind(appending(views)).await;
+    // Given envelopes of who could not write at their epoch, added by the
+    // relay to the group Alice reads in the app
+    let (group, _liar) = writers_who_could_not_write(&mut system).await;
     let mut app = app(
         &system,
         port,
