@@ -217,6 +217,9 @@ fn launch(
         .args(["--rpc-port", &port.to_string()])
         .args(["--no-prometheus", "--no-telemetry"])
         .args(["--port", "0", "-lruntime::revive=debug"])
+        // Alone: dev chains of one genesis on one machine find each other
+        // (mDNS) and one would import the other's blocks, stalling both.
+        .args(["--no-mdns", "--reserved-only"])
         .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
