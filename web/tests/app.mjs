@@ -50,8 +50,11 @@ async function until(tab, what, check, arg) {
 }
 
 const visible = (selector) => `const e = document.querySelector(${JSON.stringify(selector)}); return e && !e.hidden && e.offsetParent !== null;`;
-const messageWith = `return [...document.querySelectorAll("#messages li")].find((li) => li.querySelector(".text")?.textContent === arg)`;
-const messageInfo = `${messageWith.replace("return ", "const li = ")}; return li && { seq: Number(li.dataset.seq), id: li.dataset.id, sender: li.querySelector("strong").textContent, flag: li.querySelector(".flag")?.textContent ?? null };`;
+// Checks run in the page; `li` is the message whose text is `arg`.
+const findMessage = `const li = [...document.querySelectorAll("#messages li")].find((li) => li.querySelector(".text")?.textContent === arg);`;
+const messageWith = `${findMessage} return li;`;
+const messageInfo = `${findMessage} return li && { seq: Number(li.dataset.seq), id: li.dataset.id, sender: li.querySelector("strong").textContent, flag: li.querySelector(".flag")?.textContent ?? null };`;
+const verdictOf = `${findMessage} const v = li?.querySelector(".verdict").textContent;`;
 
 async function submit(tab, form, values) {
   for (const [name, value] of Object.entries(values)) {
@@ -170,13 +173,13 @@ const actions = {
   async verify(tab, { text }) {
     const item = tab.locator("#messages li", { has: tab.locator(".text", { hasText: text }) });
     await item.locator(".verify").click();
-    return { verdict: await until(tab, "the verdict", `const li = [...document.querySelectorAll("#messages li")].find((li) => li.querySelector(".text")?.textContent === arg); return li?.querySelector(".verdict").textContent`, text) };
+    return { verdict: await until(tab, "the verdict", `${verdictOf} return v`, text) };
   },
   async tip(tab, { text, amount }) {
     tab.once("dialog", (dialog) => dialog.accept(amount));
     const item = tab.locator("#messages li", { has: tab.locator(".text", { hasText: text }) });
     await item.locator(".tip").click();
-    return { verdict: await until(tab, "the tip", `const li = [...document.querySelectorAll("#messages li")].find((li) => li.querySelector(".text")?.textContent === arg); const v = li?.querySelector(".verdict").textContent; return v?.startsWith("tipped") && v`, text) };
+    return { verdict: await until(tab, "the tip", `${verdictOf} return v?.startsWith("tipped") && v`, text) };
   },
   // Round trips: sends `${ask} i`, waits for `${answer} i` (someone on the
   // CLI answers), `count` times; the milliseconds of each.
